@@ -1,0 +1,44 @@
+# Data stage: the MNIST archive and one training/test sample per digit pair.
+
+
+rule mnist:
+    input:
+        mnist_source_files,
+    output:
+        "results/data/mnist.npz",
+    log:
+        "logs/data/mnist.log",
+    benchmark:
+        "benchmarks/data/mnist.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        download_dir=mnist_download_dir(),
+        checksums=dict(config["data"]["checksums"]),
+    script:
+        "../scripts/mnist.py"
+
+
+rule pair_data:
+    input:
+        "results/data/mnist.npz",
+    output:
+        "results/data/pairs/{pair}.npz",
+    log:
+        "logs/data/pairs/{pair}.log",
+    benchmark:
+        "benchmarks/data/pairs/{pair}.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        sample=pair_sample_params(),
+    script:
+        "../scripts/pair_data.py"

@@ -1,0 +1,1 @@
+# report stage: rules only; its input functions and targets are in common.smk.
