@@ -25,9 +25,10 @@ SMOKE_CONFIG = REPO / "tests" / "config" / "smoke.yaml"
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """IDX encoding of a uint8 array (magic 0x0000 08 ndim, big-endian dims)."""
+    from tilting.data import idx_header
+
     array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    return header + array.tobytes()
+    return idx_header(array) + array.tobytes()
 
 
 def synthetic_digits(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -116,3 +117,21 @@ def copy_of(tmp_path):
         return target
 
     return _copy
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a snakemake (dry-)run into {rule: count}."""
+    counts: dict[str, int] = {}
+    lines = output.splitlines()
+    for start, line in enumerate(lines):
+        if line.strip() == "Job stats:":
+            break
+    else:
+        return counts
+    for line in lines[start + 3 :]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        if parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts

@@ -10,13 +10,20 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from tilting import settings as tilting_settings  # noqa: E402
 
-validate(config, schema="../schemas/config.schema.yaml")
-
 try:
+    tilting_settings.validate_config(
+        config,
+        tilting_settings.load_schema(
+            workflow.source_path("../schemas/config.schema.yaml")
+        ),
+    )
     PAIRS = tilting_settings.resolve_pairs(config["pairs"])
     EXPONENTS = tilting_settings.lambda_exponents(**config["svm"]["lambda_exponents"])
 except tilting_settings.ConfigError as err:
     raise ValueError(f"invalid config: {err}") from None
+
+# fills the schema's defaults for keys a config file leaves out
+validate(config, schema="../schemas/config.schema.yaml")
 
 ALPHAS = [tilting_settings.format_exponent(alpha) for alpha in EXPONENTS]
 NETWORKS = sorted(config.get("lenet", {}).get("networks", {}))

@@ -34,6 +34,11 @@ class DataError(Exception):
     """A bad or missing input file; the message names the file."""
 
 
+def idx_header(array: np.ndarray) -> bytes:
+    """The IDX header of a uint8 array: magic 0x0000 08 ndim, then big-endian dimensions."""
+    return bytes([0, 0, _IDX_UBYTE, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+
+
 def read_idx_bytes(path: str | os.PathLike) -> bytes:
     """The decompressed bytes of an IDX file, ``path`` or ``path.gz`` (whichever exists)."""
     path = Path(path)

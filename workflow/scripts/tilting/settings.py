@@ -69,3 +69,59 @@ def check_positive(key: str, value: float) -> float:
     if not (isinstance(value, (int, float)) and value > 0):
         raise ConfigError(f"{key}: {value!r} must be a number > 0")
     return float(value)
+
+
+def _describe_allowed(schema: dict) -> str:
+    """What a schema node allows, in words: enum, bounds, pattern, type, description."""
+    parts = []
+    if "enum" in schema:
+        parts.append("one of " + ", ".join(repr(v) for v in schema["enum"]))
+    for key, word in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
+        if key in schema:
+            parts.append(f"{word} {schema[key]}")
+    if "pattern" in schema:
+        parts.append(f"matching {schema['pattern']}")
+    if "type" in schema and not parts:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        parts.append(" or ".join(str(k) for k in kinds))
+    text = "allowed: " + ", ".join(parts) if parts else ""
+    if schema.get("description"):
+        text = f"{text} ({schema['description']})" if text else schema["description"]
+    return text
+
+
+def validate_config(config: dict, schema: dict) -> None:
+    """Check ``config`` against the JSON schema; raise ConfigError with ONE line naming the key.
+
+    Snakemake's own validate() prints the whole schema node; this names the dotted key,
+    the offending value and what is allowed, then Snakemake's validate fills defaults.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(list(e.absolute_path))))
+    if not errors:
+        return
+    error = errors[0]
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        where = f"in {path}" if path else "at the top level"
+        raise ConfigError(f"unknown config key(s) {', '.join(map(repr, extra))} {where}; allowed keys: {allowed}")
+    if error.validator == "oneOf":
+        # report the node's description, which lists the accepted forms
+        raise ConfigError(f"{path}: {error.instance!r} is not valid; {_describe_allowed(error.schema)}")
+    raise ConfigError(f"{path or 'config'}: {error.message}; {_describe_allowed(error.schema)}".rstrip("; "))
+
+
+def load_schema(path) -> dict:
+    import yaml
+
+    with open(path) as handle:
+        return yaml.safe_load(handle)

@@ -1,0 +1,148 @@
+"""The workflow as a whole: the full DAG, lint and format, config errors, the data stage's
+outputs on the smoke config, and incremental reruns after a config change."""
+
+import hashlib
+import shutil
+import subprocess
+import time
+
+import numpy as np
+import pytest
+import yaml
+from conftest import REPO, SHARED_MNIST, SNAKEMAKE, job_counts, run_snakemake, smoke_config
+
+from tilting import data
+
+
+def test_full_default_dag_matches_config(tmp_path):
+    """Dry run of config.yaml: one job per pair, per (pair, lambda) fit, per network."""
+    start = time.perf_counter()
+    result = run_snakemake(tmp_path / "full", yaml.safe_load((REPO / "config.yaml").read_text()), "--dry-run")
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts["mnist"] == 1 and counts["pair_data"] == 45
+    if "svm_fit" in counts:
+        assert counts["svm_fit"] == 45 * 81
+    if "lenet_train" in counts:
+        assert counts["lenet_train"] == 2
+    print(f"full default DAG (dry run) built in {seconds:.1f} s: {sum(counts.values())} jobs")
+
+
+def test_lint_passes():
+    result = subprocess.run(
+        [*SNAKEMAKE, "--lint", "--snakefile", str(REPO / "Snakefile")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations, your workflow is in a good condition" in result.stdout + result.stderr
+
+
+def test_snakefmt_check_passes():
+    snakefmt = shutil.which("snakefmt", path=str(REPO / ".venv" / "bin")) or "snakefmt"
+    files = ["Snakefile", *sorted(str(p.relative_to(REPO)) for p in (REPO / "workflow" / "rules").glob("*.smk"))]
+    result = subprocess.run([snakefmt, "--check", *files], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"pairs": ["7v11"]}, "pairs: ['7v11'] is not valid"),
+        ({"sample": {"images_per_class": -3}}, "sample.images_per_class: -3 is less than the minimum of 1"),
+        ({"svm": {"lambda_exponents": {"start": 7, "stop": -1, "step": 0.1}}}, "svm.lambda_exponents: empty range"),
+        ({"colour": "blue"}, "unknown config key(s) 'colour'"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tiny_mnist, tmp_path, change, message):
+    config = smoke_config(*tiny_mnist)
+    for key, value in change.items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
+    result = run_snakemake(tmp_path, config)
+    assert result.returncode != 0
+    assert f"invalid config: {message}" in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_smoke_data_stage_outputs(smoke_run, tiny_mnist):
+    root, checksums = tiny_mnist
+    mnist = data.load_mnist_raw(root / "MNIST" / "raw", checksums)
+    archived = data.read_mnist(smoke_run / "results" / "data" / "mnist.npz")
+    np.testing.assert_array_equal(archived.train_images, mnist.train_images)
+    np.testing.assert_array_equal(archived.test_labels, mnist.test_labels)
+    for name in ("0v1", "7v9"):
+        a, b = data.parse_pair(name)
+        pair = data.read_pair(smoke_run / "results" / "data" / "pairs" / f"{name}.npz")
+        first_a = np.flatnonzero(mnist.train_labels == a)[:50]
+        first_b = np.flatnonzero(mnist.train_labels == b)[:50]
+        np.testing.assert_array_equal(pair.index_train, np.concatenate([first_a, first_b]))
+        np.testing.assert_array_equal(pair.x_train[:50], mnist.train_images[first_a].reshape(50, -1))
+        assert (pair.y_test == -1).sum() == (mnist.test_labels == a).sum()
+        assert (pair.y_test == 1).sum() == (mnist.test_labels == b).sum()
+        log = (smoke_run / "logs" / "data" / "pairs" / f"{name}.log").read_text()
+        assert f"pair {name}: 100 training images" in log
+
+
+def test_adding_a_pair_plans_only_that_pairs_jobs(smoke_run, tiny_mnist, copy_of):
+    workdir = copy_of(smoke_run)
+    config = smoke_config(*tiny_mnist)
+    unchanged = run_snakemake(workdir, config, "--dry-run")
+    assert unchanged.returncode == 0, unchanged.stderr[-3000:]
+    assert "Nothing to be done" in unchanged.stdout + unchanged.stderr
+
+    config["pairs"] = ["0v1", "2v3", "7v9"]
+    result = run_snakemake(workdir, config, "--dry-run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    planned = result.stdout + result.stderr
+    counts = job_counts(planned)
+    assert counts["pair_data"] == 1 and "mnist" not in counts
+    # every planned per-pair job belongs to the new pair
+    pairs = {line.split("pair=")[1].split(",")[0].strip() for line in planned.splitlines() if "pair=" in line}
+    assert pairs == {"2v3"}
+
+
+def test_corrupted_source_fails_naming_the_file_and_keeps_results(smoke_run, tiny_mnist, copy_of, tmp_path):
+    workdir = copy_of(smoke_run)
+    root, checksums = tiny_mnist
+    bad_root = tmp_path / "bad_mnist"
+    shutil.copytree(root, bad_root)
+    target = bad_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    raw = target.read_bytes()
+    target.write_bytes(raw[: len(raw) - 9])  # truncated download
+    config = smoke_config(bad_root, checksums)
+    pair_file = workdir / "results" / "data" / "pairs" / "7v9.npz"
+    before = hashlib.md5(pair_file.read_bytes()).hexdigest()
+    result = run_snakemake(workdir, config, "--forcerun", "mnist", "--", "results/data/pairs/7v9.npz")
+    assert result.returncode != 0
+    assert "t10k-labels-idx1-ubyte.gz: corrupted or truncated gzip file" in result.stderr
+    assert hashlib.md5(pair_file.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.skipif(not (SHARED_MNIST / "MNIST" / "raw").exists(), reason="../shared/data/MNIST/raw not present")
+def test_data_stage_on_real_mnist(tmp_path):
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["data"]["offline_dir"] = str(SHARED_MNIST)
+    start = time.perf_counter()
+    result = run_snakemake(tmp_path, config, "--", "results/data/pairs/7v9.npz", "results/data/pairs/0v1.npz")
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr[-3000:]
+    mnist = data.read_mnist(tmp_path / "results" / "data" / "mnist.npz")
+    assert mnist.train_images.shape == (60000, 28, 28) and mnist.test_images.shape == (10000, 28, 28)
+    assert np.bincount(mnist.train_labels).tolist()[0] == 5923
+    assert np.bincount(mnist.test_labels).tolist()[7] == 1028
+    digests = {
+        "train-images-idx3-ubyte": data.idx_header(mnist.train_images) + mnist.train_images.tobytes(),
+        "t10k-labels-idx1-ubyte": data.idx_header(mnist.test_labels) + mnist.test_labels.tobytes(),
+    }
+    for name, payload in digests.items():
+        assert hashlib.md5(payload).hexdigest() == data.MNIST_MD5[name]
+    pair = data.read_pair(tmp_path / "results" / "data" / "pairs" / "7v9.npz")
+    assert pair.x_train.shape == (6000, 784) and len(pair.y_test) == 1028 + 1009
+    sevens = np.flatnonzero(mnist.train_labels == 7)[:3000]
+    np.testing.assert_array_equal(pair.index_train[:3000], sevens)
+    print(f"data stage on real MNIST (mnist + 2 pairs): {seconds:.1f} s")
