@@ -106,3 +106,18 @@ def boundary_line_in_plane(
     w = np.asarray(w, dtype=float)
     offset = b + (0.0 if origin is None else float(w @ np.asarray(origin, dtype=float)))
     return basis @ w, float(offset)
+
+
+def class_centroids(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j): the means of the rows of x with y = -1 (class I) and y = +1 (class J)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y)
+    if not (np.any(y == -1) and np.any(y == 1)):
+        raise ValueError("both labels -1 and +1 are needed for the class centroids")
+    return x[y == -1].mean(axis=0), x[y == 1].mean(axis=0)
+
+
+def adversarial_distance_identity(centroid_i: np.ndarray, centroid_j: np.ndarray, theta: float) -> float:
+    """1/2 ||j - i|| cos(theta): d_adv of any boundary at tilting angle theta on a balanced set."""
+    gap = float(np.linalg.norm(np.asarray(centroid_j, dtype=float) - np.asarray(centroid_i, dtype=float)))
+    return 0.5 * gap * float(np.cos(theta))
