@@ -1,0 +1,481 @@
+"""LeNet on MNIST as MatConvNet's MNIST baseline trains it (SPEC section 5).
+
+The network (``cnn_mnist_init`` of MatConvNet, baseline variant, 431,080 parameters)::
+
+    conv 5x5, 1 -> 20   max-pool 2x2/2   conv 5x5, 20 -> 50   max-pool 2x2/2
+    conv 4x4, 50 -> 500 (fully connected)   ReLU   conv 1x1, 500 -> 10   softmax log-loss
+
+Weights f * randn with f = 1/100, biases 0. Inputs are MNIST images on the 0-255 scale
+minus the mean training image. The optimiser is ``cnn_train``'s (2016)::
+
+    g <- dL/dW (L: summed log-loss of the batch / batch size) + lambda W
+    m <- mu m - g ;  W <- W + eta m
+
+with learning-rate and weight-decay multipliers 1 on every parameter, biases included.
+PyTorch's ``SGD(lr=eta, momentum=mu, weight_decay=lambda, dampening=0)`` is the same
+update with its buffer equal to -m. Like ``cnn_train``, the summed loss of a batch is
+divided by the nominal batch size, also for a last, shorter batch (the mean loss when
+the batch size divides the training set, as it does for MNIST: 60000 = 200 x 300).
+
+Training batches are reshuffled every epoch with a seeded generator. The reported
+training error and loss are the running values over the epoch's mini-batches (each batch
+scored by the forward pass that computes its gradient), as MatConvNet reports them; the
+test error and loss are computed on the test set after each epoch.
+
+Every epoch ends with an atomically written checkpoint (weights, momentum buffers, the
+shuffling generator's state, the history so far and a hash of every setting that shapes
+the result). A job restarted after being killed resumes from its last complete epoch and
+ends with the same weights and metrics as an uninterrupted run; a checkpoint whose hash
+differs from the current settings is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import Mnist, atomic_savez
+from .settings import ConfigError
+
+#: Layers in order, as the article names them (Conv1, Conv2, FC1, FC2).
+LAYERS = ("conv1", "conv2", "fc1", "fc2")
+
+#: Shapes of the weights (out, in, height, width), MatConvNet's baseline LeNet.
+WEIGHT_SHAPES = {
+    "conv1": (20, 1, 5, 5),
+    "conv2": (50, 20, 5, 5),
+    "fc1": (500, 50, 4, 4),
+    "fc2": (10, 500, 1, 1),
+}
+
+#: Final test errors the article reports, by weight decay (LeNet_low, LeNet_high).
+ARTICLE_TEST_ERROR = {1.0e-4: 0.016, 1.0e-1: 0.012}
+
+#: Test images per forward pass when evaluating (memory only; results do not depend on it).
+EVAL_BATCH = 2000
+
+#: Version of the checkpoint layout: a checkpoint of another version is never resumed.
+CHECKPOINT_VERSION = 1
+
+
+class LeNet(nn.Module):
+    """MatConvNet's MNIST baseline. Input (N, 1, 28, 28), mean-subtracted, 0-255 scale."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 20, 5)
+        self.conv2 = nn.Conv2d(20, 50, 5)
+        self.fc1 = nn.Conv2d(50, 500, 4)
+        self.fc2 = nn.Conv2d(500, 10, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(self.conv1(x), 2, 2)
+        x = F.max_pool2d(self.conv2(x), 2, 2)  # (N, 50, 4, 4)
+        # fc1 (a 4x4 convolution of a 4x4 map) and fc2 (1x1) are matrix products: computed
+        # as such, they are the same functions as the convolutions, and faster on a CPU.
+        x = F.relu(F.linear(x.flatten(1), self.fc1.weight.flatten(1), self.fc1.bias))
+        return F.linear(x, self.fc2.weight.flatten(1), self.fc2.bias)  # (N, 10) class scores
+
+    def forward_convolutions(self, x: torch.Tensor) -> torch.Tensor:
+        """The same network with fc1 and fc2 applied as convolutions (a reference for tests)."""
+        x = F.max_pool2d(self.conv1(x), 2, 2)
+        x = F.max_pool2d(self.conv2(x), 2, 2)
+        x = F.relu(self.fc1(x))
+        return self.fc2(x).flatten(1)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def init_weights(model: LeNet, scale: float, generator: torch.Generator) -> None:
+    """Weights scale * N(0, 1) (drawn layer by layer, in layer order), biases 0."""
+    with torch.no_grad():
+        for name in LAYERS:
+            layer = getattr(model, name)
+            layer.weight.copy_(scale * torch.randn(layer.weight.shape, generator=generator))
+            layer.bias.zero_()
+
+
+def make_optimizer(parameters, learning_rate: float, momentum: float, weight_decay: float):
+    """``cnn_train``'s SGD: one group, decay and learning rate the same for weights and biases."""
+    return torch.optim.SGD(
+        parameters,
+        lr=learning_rate,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        dampening=0.0,
+        nesterov=False,
+    )
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that shapes a trained network (one ``lenet.networks`` entry + shared keys)."""
+
+    weight_decay: float
+    epochs: int = 50
+    batch_size: int = 300
+    learning_rate: float = 0.0005
+    momentum: float = 0.9
+    init_scale: float = 0.01
+    seed: int = 0
+    device: str = "auto"
+    train_images: int | None = None
+    test_images: int | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainSettings":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"lenet: unknown training settings {sorted(unknown)}")
+        settings = cls(**values)
+        if settings.epochs < 1 or settings.batch_size < 1:
+            raise ConfigError("lenet: epochs and batch_size must be >= 1")
+        if settings.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"lenet.device: {settings.device!r} is not auto, cpu or cuda")
+        return settings
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto``: CUDA when present, else CPU. ``cuda`` without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("lenet.device: cuda requested but no CUDA device is available")
+    return torch.device(name)
+
+
+def configure_torch(device: torch.device, threads: int | None = None) -> None:
+    """Deterministic kernels; ``threads`` CPU threads (None leaves torch's default)."""
+    if threads:
+        torch.set_num_threads(int(threads))
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
+# ---- data ------------------------------------------------------------------
+
+
+@dataclass
+class LenetData:
+    """Training and test tensors, mean-subtracted, on the training device."""
+
+    x_train: torch.Tensor  # (n, 1, 28, 28) float32
+    y_train: torch.Tensor  # (n,) int64
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    mean_image: np.ndarray  # (28, 28) float32, mean of the training images used
+    fingerprint: str  # hash of the images and labels used
+
+
+def select_images(mnist: Mnist, train_images: int | None, test_images: int | None):
+    """The first ``train_images`` / ``test_images`` images in file order (None: all)."""
+    n_train = len(mnist.train_labels) if train_images is None else int(train_images)
+    n_test = len(mnist.test_labels) if test_images is None else int(test_images)
+    if n_train > len(mnist.train_labels) or n_test > len(mnist.test_labels):
+        raise ConfigError(
+            f"lenet: {n_train} training / {n_test} test images requested, the data has "
+            f"{len(mnist.train_labels)} / {len(mnist.test_labels)}"
+        )
+    return (
+        mnist.train_images[:n_train],
+        mnist.train_labels[:n_train],
+        mnist.test_images[:n_test],
+        mnist.test_labels[:n_test],
+    )
+
+
+def mean_training_image(train_images: np.ndarray) -> np.ndarray:
+    """Mean training image on the 0-255 scale (float32, as MatConvNet's single precision)."""
+    return train_images.astype(np.float64).mean(axis=0).astype(np.float32)
+
+
+def centered(images: np.ndarray, mean_image: np.ndarray) -> torch.Tensor:
+    """(n, 28, 28) uint8 -> (n, 1, 28, 28) float32 minus the mean image."""
+    x = images.astype(np.float32) - mean_image
+    return torch.from_numpy(np.ascontiguousarray(x[:, None]))
+
+
+def prepare_data(mnist: Mnist, train_images: int | None, test_images: int | None, device) -> LenetData:
+    xtr, ytr, xte, yte = select_images(mnist, train_images, test_images)
+    if len(ytr) == 0 or len(yte) == 0:
+        raise ConfigError("lenet: no training or test images")
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (xtr, ytr, xte, yte):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    mean_image = mean_training_image(xtr)
+    return LenetData(
+        x_train=centered(xtr, mean_image).to(device),
+        y_train=torch.from_numpy(ytr.astype(np.int64)).to(device),
+        x_test=centered(xte, mean_image).to(device),
+        y_test=torch.from_numpy(yte.astype(np.int64)).to(device),
+        mean_image=mean_image,
+        fingerprint=digest.hexdigest(),
+    )
+
+
+def settings_hash(settings: TrainSettings, data_fingerprint: str, device: torch.device, threads: int = 1) -> str:
+    """Hash of everything a checkpoint's content depends on.
+
+    The CPU thread count is part of it: parallel reductions may round differently with
+    another count, and a resumed run must end exactly as an uninterrupted one.
+    """
+    payload = {
+        "version": CHECKPOINT_VERSION,
+        "settings": asdict(settings),
+        "data": data_fingerprint,
+        "device": device.type,
+        "threads": int(threads) if device.type == "cpu" else None,
+        "torch": torch.__version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+# ---- training ----------------------------------------------------------------
+
+
+HISTORY_COLUMNS = ("epoch", "train_error", "train_loss", "test_error", "test_loss", "seconds")
+
+
+def train_epoch(model, optimizer, x, y, batch_size: int, generator: torch.Generator) -> tuple[float, float]:
+    """One pass over a fresh permutation; returns the running (error, mean loss)."""
+    model.train()
+    n = len(y)
+    order = torch.randperm(n, generator=generator).to(x.device)
+    errors = torch.zeros((), dtype=torch.float64, device=x.device)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    for start in range(0, n, batch_size):
+        index = order[start : start + batch_size]
+        xb, yb = x[index], y[index]
+        scores = model(xb)
+        batch_loss = F.cross_entropy(scores, yb, reduction="sum")
+        optimizer.zero_grad(set_to_none=False)
+        (batch_loss / batch_size).backward()
+        optimizer.step()
+        with torch.no_grad():
+            errors += (scores.argmax(1) != yb).sum()
+            loss_sum += batch_loss.detach()
+    return float(errors) / n, float(loss_sum) / n
+
+
+@torch.no_grad()
+def evaluate(model, x, y, batch: int = EVAL_BATCH) -> tuple[float, float]:
+    """Top-1 error and mean log-loss of ``model`` on (x, y)."""
+    model.eval()
+    errors = 0
+    loss_sum = 0.0
+    for start in range(0, len(y), batch):
+        scores = model(x[start : start + batch])
+        yb = y[start : start + batch]
+        errors += int((scores.argmax(1) != yb).sum())
+        loss_sum += float(F.cross_entropy(scores, yb, reduction="sum"))
+    return errors / len(y), loss_sum / len(y)
+
+
+def atomic_torch_save(obj, path: str | os.PathLike) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        torch.save(obj, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | os.PathLike, expected_hash: str, log=None):
+    """The checkpoint at ``path`` if it was written with the same settings, else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # a damaged file is ignored, never trusted
+        if log:
+            log.warning("ignoring unreadable checkpoint %s (%s)", path, err)
+        return None
+    if not isinstance(state, dict) or state.get("hash") != expected_hash:
+        if log:
+            log.warning("ignoring checkpoint %s: written with other settings or data", path)
+        return None
+    return state
+
+
+@dataclass
+class TrainResult:
+    model: LeNet  # on the CPU
+    history: list[dict]
+    mean_image: np.ndarray
+    settings: TrainSettings
+    hash: str
+    resumed_from: int  # epochs taken from a checkpoint (0: trained from scratch)
+
+
+def train(
+    mnist: Mnist,
+    settings: TrainSettings,
+    checkpoint: str | os.PathLike | None = None,
+    log=None,
+    threads: int | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+    channels_last: bool | None = None,
+) -> TrainResult:
+    """Train one network; resume from ``checkpoint`` when it holds a matching state.
+
+    ``on_epoch(epoch)`` is called after each epoch's checkpoint is written (tests use it
+    to kill a run at a known point). ``channels_last`` (None: on the CPU only) stores
+    weights and activations channels-last, which makes the CPU convolutions faster; the
+    results equal the default layout's to float rounding.
+    """
+    previous_threads = torch.get_num_threads()
+    try:
+        return _train(mnist, settings, checkpoint, log, threads, on_epoch, channels_last)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(mnist, settings, checkpoint, log, threads, on_epoch, channels_last) -> TrainResult:
+    device = resolve_device(settings.device)
+    configure_torch(device, threads)
+    data = prepare_data(mnist, settings.train_images, settings.test_images, device)
+    run_hash = settings_hash(settings, data.fingerprint, device, torch.get_num_threads())
+
+    model = LeNet()
+    init_weights(model, settings.init_scale, torch.Generator().manual_seed(settings.seed))
+    model = model.to(device)
+    shuffle = torch.Generator().manual_seed(settings.seed + 1)
+    optimizer = make_optimizer(model.parameters(), settings.learning_rate, settings.momentum, settings.weight_decay)
+    history: list[dict] = []
+
+    state = load_checkpoint(checkpoint, run_hash, log) if checkpoint else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        shuffle.set_state(state["shuffle_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        history = list(state["history"])
+        if log:
+            log.info("resuming from checkpoint %s after epoch %d", checkpoint, len(history))
+    resumed_from = len(history)
+
+    if channels_last is None:
+        channels_last = device.type == "cpu"
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        data.x_train = data.x_train.contiguous(memory_format=torch.channels_last)
+        data.x_test = data.x_test.contiguous(memory_format=torch.channels_last)
+
+    if log and resumed_from == 0:
+        log.info(
+            "training LeNet (%d parameters) on %s: %d training / %d test images, %s",
+            count_parameters(model),
+            device,
+            len(data.y_train),
+            len(data.y_test),
+            asdict(settings),
+        )
+    for epoch in range(resumed_from + 1, settings.epochs + 1):
+        start = time.perf_counter()
+        train_error, train_loss = train_epoch(
+            model, optimizer, data.x_train, data.y_train, settings.batch_size, shuffle
+        )
+        test_error, test_loss = evaluate(model, data.x_test, data.y_test)
+        seconds = time.perf_counter() - start
+        if not all(math.isfinite(v) for v in (train_loss, test_loss)):
+            raise FloatingPointError(f"epoch {epoch}: the loss is not finite (diverged)")
+        history.append(
+            dict(
+                epoch=epoch,
+                train_error=train_error,
+                train_loss=train_loss,
+                test_error=test_error,
+                test_loss=test_loss,
+                seconds=seconds,
+            )
+        )
+        if checkpoint:
+            atomic_torch_save(
+                {
+                    "hash": run_hash,
+                    "settings": asdict(settings),
+                    "model": {k: v.contiguous() for k, v in model.state_dict().items()},
+                    "optimizer": optimizer.state_dict(),
+                    "shuffle_rng": shuffle.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "history": history,
+                },
+                checkpoint,
+            )
+        if log:
+            log.info(
+                "epoch %d/%d: train error %.2f %% (loss %.4f), test error %.2f %% (loss %.4f), %.1f s",
+                epoch,
+                settings.epochs,
+                100 * train_error,
+                train_loss,
+                100 * test_error,
+                test_loss,
+                seconds,
+            )
+        if on_epoch is not None:
+            on_epoch(epoch)
+
+    model = model.to("cpu", memory_format=torch.contiguous_format)
+    return TrainResult(model, history, data.mean_image, settings, run_hash, resumed_from)
+
+
+# ---- saved networks --------------------------------------------------------------
+
+
+def save_model(path: str | os.PathLike, model: LeNet, mean_image: np.ndarray, settings: TrainSettings) -> None:
+    """Weights, biases and the mean image as float32 arrays in one .npz (no pickle)."""
+    arrays = {
+        f"{name}.{kind}": getattr(getattr(model, name), kind).detach().cpu().contiguous().numpy()
+        for name in LAYERS
+        for kind in ("weight", "bias")
+    }
+    atomic_savez(path, mean_image=mean_image, settings=np.array(json.dumps(asdict(settings))), **arrays)
+
+
+def load_model(path: str | os.PathLike, dtype=torch.float32) -> tuple[LeNet, np.ndarray, dict]:
+    """(model in eval mode on the CPU, mean image (28, 28) float32, settings dict)."""
+    model = LeNet()
+    with np.load(path) as archive:
+        state = {key: torch.from_numpy(archive[key]) for key in archive.files if "." in key}
+        mean_image = archive["mean_image"]
+        settings = json.loads(str(archive["settings"]))
+    model.load_state_dict(state)
+    return model.to(dtype).eval(), mean_image, settings
+
+
+def weight_rms(model: LeNet) -> dict[str, float]:
+    """Root mean square of each layer's weights (biases excluded)."""
+    return {
+        name: float(getattr(model, name).weight.detach().double().pow(2).mean().sqrt())
+        for name in LAYERS
+    }
+
+
+def write_history(path: str | os.PathLike, history: list[dict]) -> None:
+    import pandas as pd
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    pd.DataFrame(history, columns=list(HISTORY_COLUMNS)).to_csv(tmp, index=False)
+    os.replace(tmp, path)
