@@ -34,3 +34,26 @@ lint: venv
 
 clean:
 	rm -rf results logs benchmarks/*/ .snakemake
+
+# The Snakemake report of a finished run (figures, captions, claims table). A large run may
+# need a zip instead: make report REPORT=results/report.zip
+REPORT ?= results/report.html
+report: venv
+	$(BIN)/snakemake --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
+
+# Benchmark of the linear-SVM sweep (issue 3): all pairs x lambda through Snakemake on real
+# MNIST in a scratch work dir, then the naive scikit-learn loop on one pair beside it.
+# Reduced run: make bench-svm BENCH_SVM_ARGS="--pairs 7v9 0v1 1v8"
+BENCH_SVM_DIR ?= /tmp/boundary-tilting-bench-svm
+BENCH_CORES ?= 2
+BENCH_SVM_ARGS ?=
+bench-svm: venv
+	$(BIN)/python benchmarks/bench_svm.py --mnist $(or $(MNIST_DIR),../shared/data) \
+		--workdir $(BENCH_SVM_DIR) --cores $(BENCH_CORES) --fresh --figures --reproduce 7v9 $(BENCH_SVM_ARGS)
+
+# Benchmark of the LeNet stage (issue 5): LeNet_low and LeNet_high on real MNIST with the
+# spec's settings (50 epochs each); prints s/epoch and final errors beside the article's.
+# Quick look: make bench-lenet BENCH_LENET_ARGS="--epochs 3"
+BENCH_LENET_ARGS ?=
+bench-lenet: venv
+	$(BIN)/python benchmarks/bench_lenet.py --mnist-dir $(or $(MNIST_DIR),../shared/data) $(BENCH_LENET_ARGS)

@@ -125,3 +125,14 @@ def load_schema(path) -> dict:
 
     with open(path) as handle:
         return yaml.safe_load(handle)
+
+
+def source_digest(*paths) -> str:
+    """md5 over the given source files: a param that changes when the code a job runs changes."""
+    import hashlib
+
+    digest = hashlib.md5()
+    for path in paths:
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()
