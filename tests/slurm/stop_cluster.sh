@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Stop the single-node cluster of start_cluster.sh: slurmd, slurmctld, munged, each by
+# the PID in its PID file (never by process name). Safe to run when nothing runs.
+set -uo pipefail
+
+stop() { # stop NAME PIDFILE
+    local name=$1 pidfile=$2 pid
+    if [[ ! -s $pidfile ]]; then
+        echo "stop_cluster: $name: no PID file ($pidfile)"
+        return 0
+    fi
+    pid=$(cat "$pidfile")
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "stop_cluster: $name: not running (stale $pidfile)"
+        rm -f "$pidfile"
+        return 0
+    fi
+    kill "$pid"
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || { echo "stop_cluster: $name ($pid) stopped"; rm -f "$pidfile"; return 0; }
+        sleep 0.2
+    done
+    echo "stop_cluster: $name ($pid) still running after 10 s" >&2
+    return 1
+}
+
+status=0
+stop slurmd /run/slurmd.pid || status=1
+stop slurmctld /run/slurmctld.pid || status=1
+if [[ ${1:-} != --keep-munge ]]; then
+    stop munged /run/munge/munged.pid || status=1
+fi
+exit $status
