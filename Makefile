@@ -57,3 +57,6 @@ bench-svm: venv
 BENCH_LENET_ARGS ?=
 bench-lenet: venv
 	$(BIN)/python benchmarks/bench_lenet.py --mnist-dir $(or $(MNIST_DIR),../shared/data) $(BENCH_LENET_ARGS)
+
+# Both benchmarks, one after the other.
+bench: bench-svm bench-lenet
