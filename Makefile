@@ -33,7 +33,8 @@ lint: venv
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 clean:
-	rm -rf results logs benchmarks/*/ .snakemake
+	find results -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf logs benchmarks/*/ .snakemake
 
 # The Snakemake report of a finished run (figures, captions, claims table). A large run may
 # need a zip instead: make report REPORT=results/report.zip
