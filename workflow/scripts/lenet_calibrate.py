@@ -1,14 +1,12 @@
 """rule lenet_calibrate: the softmax temperature that puts the median top-1 probability at the target."""
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from tilting.attack import calibrate_temperature, network_scores
-from tilting.data import read_mnist
+from tilting.data import atomic_path, read_mnist
 from tilting.jobs import run_job
 from tilting.lenet import load_model
 
@@ -30,10 +28,8 @@ def main(smk, log):
         "test_error": float(np.mean(scores.argmax(1) != labels)),
     }
     log.info("network %s: %s", smk.wildcards.net, result)
-    path = Path(smk.output[0])
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, path)
+    with atomic_path(smk.output[0]) as tmp:
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
 
 
 run_job(snakemake, main)  # noqa: F821 (injected by Snakemake)

@@ -1,11 +1,10 @@
 """rule svm_mirrors: a representative image per class and its mirror image through every model."""
 
 import csv
-import os
 
 import numpy as np
 
-from tilting.data import atomic_savez, read_pair
+from tilting.data import atomic_path, atomic_savez, read_pair
 from tilting.geometry import project_to_plane
 from tilting.jobs import run_job
 from tilting.settings import ConfigError
@@ -65,15 +64,13 @@ def main(smk, log):
         points=np.array(points),  # (models, 2, 2): x, y in each tilting plane
         mirror_points=np.array(mirror_points),  # (models, 2, 2): x_m, y_m
     )
-    tmp = f"{smk.output.csv}.tmp{os.getpid()}"
-    with open(tmp, "w", newline="") as handle:
+    with atomic_path(smk.output.csv) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["pair", "alpha", "lam", "dist_x", "dist_y"])
         for k in range(len(models)):
             writer.writerow(
                 [pair_name, repr(float(alpha[k])), repr(float(lam[k])), *map(repr, map(float, distances[k]))]
             )
-    os.replace(tmp, smk.output.csv)
     log.info(
         "pair %s: representatives at rows %s (file indices %s); ||x_m - x|| from %.2f to %.2f",
         pair_name,

@@ -6,6 +6,8 @@ import gzip
 import hashlib
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,14 +127,27 @@ def read_mnist(path: str | os.PathLike) -> Mnist:
         return Mnist(**{key: archive[key] for key in MNIST_FILES})
 
 
-def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> None:
-    """np.savez to a temporary name, then rename: a killed job leaves no half file."""
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to; renamed to ``path`` only on success.
+
+    A killed or failing job then leaves no half-written output. The temporary name keeps
+    the suffix (matplotlib picks the format from it) and starts with '.<name>.tmp'.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as handle:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    """np.savez through atomic_path."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
-    os.replace(tmp, path)
 
 
 def parse_pair(pair: str) -> tuple[int, int]:

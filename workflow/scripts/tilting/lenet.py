@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Mnist, atomic_savez
+from .data import Mnist, atomic_path, atomic_savez
 from .settings import ConfigError
 
 #: Layers in order, as the article names them (Conv1, Conv2, FC1, FC2).
@@ -288,14 +288,10 @@ def evaluate(model, x, y, batch: int = EVAL_BATCH) -> tuple[float, float]:
 
 
 def atomic_torch_save(obj, path: str | os.PathLike) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as handle:
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         torch.save(obj, handle)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def load_checkpoint(path: str | os.PathLike, expected_hash: str, log=None):
@@ -474,8 +470,5 @@ def weight_rms(model: LeNet) -> dict[str, float]:
 def write_history(path: str | os.PathLike, history: list[dict]) -> None:
     import pandas as pd
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    pd.DataFrame(history, columns=list(HISTORY_COLUMNS)).to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pd.DataFrame(history, columns=list(HISTORY_COLUMNS)).to_csv(tmp, index=False)
