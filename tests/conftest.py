@@ -61,6 +61,25 @@ def write_tiny_mnist(root: Path, train_per_digit: int = 60, test_per_digit: int 
     return checksums
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_fork_servers(tmp_path_factory):
+    """The fork servers of the SVM fits (tilting.forkserver) that the tests start live in a
+    folder of this session and exit 10 s after their last job, not 60 s."""
+    from tilting import forkserver
+
+    folder = tmp_path_factory.mktemp("forkservers")
+    folder.chmod(0o700)
+    saved = {name: os.environ.get(name) for name in (forkserver.DIR_ENV, forkserver.IDLE_ENV)}
+    os.environ[forkserver.DIR_ENV] = str(folder)
+    os.environ[forkserver.IDLE_ENV] = "10"
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory):
     """(root, checksums) of a tiny MNIST: 60 training and 20 test images per digit."""

@@ -225,3 +225,46 @@ def test_uncertified_fit_fails_naming_pair_and_lambda(smoke_run, copy_of):
     log = (workdir / "logs" / "svm" / pairs[-1] / f"lam_{alphas[0]:+.2f}.log").read_text()
     assert message in log and "not certified" in log
     assert not (workdir / target).exists()  # no uncertified model is left behind
+
+
+def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
+    """The smoke run's fits went through the fork server; rerun one with the server turned off."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    config, pairs, alphas = smoke_settings(smoke_run)
+    pair, alpha = pairs[0], alphas[len(alphas) // 3]
+    log = (smoke_run / "logs" / "svm" / pair / f"lam_{alpha:+.2f}.log").read_text()
+    assert "fork server unavailable" not in log and "timing: load" in log
+    output = tmp_path / "fresh.npz"
+    command = [
+        sys.executable,
+        "-S",
+        str(REPO / "workflow" / "scripts" / "svm_fit.py"),
+        "--pair-data",
+        str(smoke_run / "results" / "data" / "pairs" / f"{pair}.npz"),
+        "--output",
+        str(output),
+        "--pair",
+        pair,
+        f"--alpha={alpha}",
+        "--pixel-scale",
+        str(config["svm"].get("pixel_scale", 255)),
+        "--objective",
+        config["svm"].get("objective", "article"),
+        "--gap-tolerance",
+        str(config["svm"].get("gap_tolerance", 1e-6)),
+    ]
+    result = subprocess.run(
+        command, env=dict(os.environ, BOUNDARY_TILTING_FORK_SERVER="0"), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    forked = np.load(smoke_run / "results" / "svm" / pair / f"lam_{alpha:+.2f}.npz")
+    fresh = np.load(output)
+    assert sorted(forked.files) == sorted(fresh.files)
+    for key in forked.files:
+        if key not in ("fit_seconds", "solver_seconds"):
+            np.testing.assert_array_equal(forked[key], fresh[key], err_msg=key)

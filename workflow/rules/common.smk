@@ -9,6 +9,10 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from tilting import settings as tilting_settings  # noqa: E402
+from snakemake_scheduling import keep_one_reevaluation_timer  # noqa: E402
+
+# without it, thousands of short jobs keep the main process busy scheduling (see the module)
+keep_one_reevaluation_timer()
 
 try:
     tilting_settings.validate_config(
@@ -78,8 +82,9 @@ def data_targets():
 from tilting import svm_analysis as tilting_svm_analysis  # noqa: E402
 
 SVM_FIGURES = ["histograms", "curves", "plane", "mirrors"]
-# svm_fit is a shell job (no Snakemake preamble to import): the venv's interpreter, or the
-# conda environment's python when rules run in their conda environments.
+# svm_fit is a shell job, `python -S svm_fit.py ...`: a stdlib-only process that hands the fit
+# to a fork server with numpy already imported (tilting.forkserver). The interpreter is the
+# venv's, or the conda environment's python when rules run in their conda environments.
 SVM_PYTHON = (
     "python"
     if "conda" in str(workflow.deployment_settings.deployment_method).lower()
@@ -90,7 +95,14 @@ SVM_FIT_CODE = tilting_settings.source_digest(
     SVM_FIT_SCRIPT,
     *(
         Path(workflow.basedir) / "workflow" / "scripts" / "tilting" / name
-        for name in ("svm.py", "svm_analysis.py", "geometry.py", "data.py", "jobs.py")
+        for name in (
+            "svm_fit_job.py",
+            "svm.py",
+            "svm_analysis.py",
+            "geometry.py",
+            "data.py",
+            "jobs.py",
+        )
     ),
 )
 SVM_REPRESENTATIVES = str(

@@ -1,7 +1,9 @@
 # svm stage: rules only; its input functions and targets are in common.smk.
 # One job per (pair, lambda) model, cached under results/svm/{pair}/lam_{alpha}.npz:
 # extending the lambda grid or adding pairs runs only the new fits (and the
-# per-pair and overall aggregations that read them).
+# per-pair and overall aggregations that read them). Each fit's process only hands
+# the job to a fork server (see workflow/scripts/svm_fit.py); set
+# BOUNDARY_TILTING_FORK_SERVER=0 to run every fit in a fresh interpreter instead.
 
 
 rule svm_fit:
@@ -11,6 +13,7 @@ rule svm_fit:
         "results/svm/{pair}/lam_{alpha}.npz",
     log:
         "logs/svm/{pair}/lam_{alpha}.log",
+    # wall time; its CPU and memory columns see the client process only, not the forked fit
     benchmark:
         "benchmarks/svm/{pair}/lam_{alpha}.tsv"
     conda:
@@ -29,7 +32,7 @@ rule svm_fit:
         python=SVM_PYTHON,
         script=SVM_FIT_SCRIPT,
     shell:
-        "{params.python} {params.script} --pair-data {input} --output {output} --log {log}"
+        "{params.python} -S {params.script} --pair-data {input} --output {output} --log {log}"
         " --pair {wildcards.pair} --alpha={params.alpha} --pixel-scale {params.pixel_scale}"
         " --objective {params.objective} --gap-tolerance {params.gap_tolerance}"
 

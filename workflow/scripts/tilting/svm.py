@@ -145,7 +145,7 @@ class _Cholesky:
 class _Problem:
     """The data with all-zero columns dropped, plus objective bookkeeping."""
 
-    def __init__(self, x, y, lam, objective):
+    def __init__(self, x, y, lam, objective, x_scale=1.0):
         self.n, self.d_full = x.shape
         self.keep = np.flatnonzero(np.any(x != 0, axis=0))
         if self.keep.size == 0:
@@ -154,6 +154,8 @@ class _Problem:
         order = np.argsort(y, kind="stable")
         x_kept = np.take(np.take(x, order, axis=0), self.keep, axis=1)  # original dtype (uint8: cheap)
         self.x = x_kept.astype(np.float64)
+        if x_scale != 1.0:
+            self.x *= x_scale
         self.x32 = x_kept.astype(np.float32)
         y = y[order]
         self.row_norm2 = np.einsum("ij,ij->i", self.x, self.x) + 1.0
@@ -375,16 +377,19 @@ def _ipm(problem: _Problem, target_gap: float, max_iterations: int, fast: bool =
                 xs = (x if rows is None else x[rows]) * sq[:, None]
                 x_dd = x.T @ dd
             m = np.empty((d + 1, d + 1))
-            m[:d, :d] = xs.T @ xs  # numpy calls BLAS syrk for a product with its own transpose
-            m[:d, d] = m[d, :d] = x_dd
+            with np.errstate(over="ignore"):  # float32 overflow is caught below
+                m[:d, :d] = xs.T @ xs  # numpy calls BLAS syrk for a product with its own transpose
+                m[:d, d] = m[d, :d] = x_dd
             m[d, d] = dd.sum()
             m[np.diag_indices(d + 1)] += h
             try:
+                if not np.isfinite(m).all():
+                    raise np.linalg.LinAlgError("normal matrix overflowed")
                 factor = _Cholesky(m)
             except np.linalg.LinAlgError:
                 if x32 is None:
                     return best
-                x32 = None  # float32 rounding made the matrix indefinite: float64 from now on
+                x32 = None  # float32 overflow or rounding made the matrix unusable: float64 from now on
 
         def solve(r_sa, r_xe, residuals=True):
             if residuals:
@@ -455,11 +460,17 @@ def _ipm(problem: _Problem, target_gap: float, max_iterations: int, fast: bool =
 # ----------------------------------------------------------------------------- public API
 
 
-def fit_linear_svm(x, y, lam, objective="article", gap_tolerance=1e-6) -> SvmFit:
-    """Fit a linear SVM to (x, y) at regularization lam; certified to relative gap <= gap_tolerance."""
+def fit_linear_svm(x, y, lam, objective="article", gap_tolerance=1e-6, x_scale=1.0) -> SvmFit:
+    """Fit a linear SVM to (x * x_scale, y) at regularization lam, certified to relative gap <= gap_tolerance.
+
+    ``x_scale`` lets integer images (uint8 pixels) stay compact until the solver's own copy:
+    the same model as scaling them first, for ~30 ms less per 6000-image problem.
+    """
     start = time.process_time()
     x, y, lam = _check_inputs(x, y, lam, objective, gap_tolerance)
-    problem = _Problem(x, y, lam, objective)
+    if not (math.isfinite(x_scale) and x_scale > 0.0):
+        raise ValueError(f"x_scale must be a positive finite number, got {x_scale!r}")
+    problem = _Problem(x, y, lam, objective, float(x_scale))
 
     closed = _closed_form(problem)
     if closed is not None:

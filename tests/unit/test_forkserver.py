@@ -1,0 +1,230 @@
+"""tilting.forkserver: jobs forked from one server behave like jobs in their own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tilting import forkserver
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "workflow" / "scripts"
+
+# A job module for the server: what it does depends on argv[0].
+TOY_JOB = '''
+import json, os, sys, time
+
+PRELOADS = 0
+
+
+def preload(argv):
+    global PRELOADS
+    PRELOADS += 1  # runs in the server: the count grows from job to job
+
+
+def run(argv):
+    action = argv[0]
+    if action == "info":
+        print("to stdout")
+        print("to stderr", file=sys.stderr)
+        with open(argv[1], "w") as handle:
+            json.dump({"pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(), "argv": argv,
+                       "preloads": PRELOADS}, handle)
+    elif action == "exit":
+        sys.exit(int(argv[1]))
+    elif action == "raise":
+        raise RuntimeError("boom in the job")
+    elif action == "sleep":
+        with open(argv[1], "w") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(60)
+'''
+
+CLIENT = f"""
+import sys
+sys.path.insert(0, {str(SCRIPTS)!r})
+from tilting import forkserver
+forkserver.run("toy_job", sys.argv[1:], script=__file__)
+"""
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """(client script, environment) with a private server folder and the toy job importable."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "toy_job.py").write_text(TOY_JOB)
+    (code / "client.py").write_text(CLIENT)
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"fs-test-{os.getpid()}-{time.monotonic_ns()}"
+    folder.mkdir(mode=0o700)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(code),
+        **{forkserver.DIR_ENV: str(folder), forkserver.IDLE_ENV: "20", forkserver.ENABLE_ENV: "1"},
+    )
+    yield code / "client.py", env
+    for pid in server_pids(folder):  # do not leave the test's servers running
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def server_pids(folder: Path) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(proc.name))
+            except OSError:
+                pass
+    return pids
+
+
+def run_client(client, env, *argv, cwd=None, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-S", str(client), *argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+def wait_until(condition, seconds=10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_jobs_run_in_forks_of_one_server_with_the_clients_cwd_and_output(toy, tmp_path):
+    client, env = toy
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    infos = []
+    for k in range(2):
+        out = tmp_path / f"info{k}.json"
+        result = run_client(client, env, "info", str(out), "--flag", "a b", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "to stdout\n" and result.stderr == "to stderr\n"  # the client's own pipes
+        infos.append(json.loads(out.read_text()))
+    first, second = infos
+    assert first["cwd"] == second["cwd"] == str(workdir)
+    assert first["argv"] == ["info", str(tmp_path / "info0.json"), "--flag", "a b"]
+    assert first["ppid"] == second["ppid"]  # one server forked both jobs
+    assert first["pid"] != second["pid"] and first["ppid"] not in (first["pid"], os.getpid())
+    assert (first["preloads"], second["preloads"]) == (1, 2)  # the server keeps preloaded state
+
+
+def test_exit_status_and_exceptions_reach_the_client(toy):
+    client, env = toy
+    assert run_client(client, env, "exit", "3").returncode == 3
+    assert run_client(client, env, "exit", "0").returncode == 0
+    failed = run_client(client, env, "raise")
+    assert failed.returncode == 1
+    assert "RuntimeError: boom in the job" in failed.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_killing_the_client_ends_its_job(toy, tmp_path, signum):
+    client, env = toy
+    run_client(client, env, "exit", "0")  # start the server first: the job below starts at once
+    pid_file = tmp_path / "job.pid"
+    process = subprocess.Popen([sys.executable, "-S", str(client), "sleep", str(pid_file)], env=env)
+    try:
+        assert wait_until(lambda: pid_file.exists() and pid_file.read_text() != "")
+        job = int(pid_file.read_text())
+        assert job != process.pid and alive(job)
+        process.send_signal(signum)
+        process.wait(timeout=10)
+        assert wait_until(lambda: not alive(job), 10), "the job outlived its client"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_turned_off_the_job_runs_in_the_clients_own_process(toy, tmp_path):
+    client, env = toy
+    out = tmp_path / "info.json"
+    process = subprocess.Popen(
+        [sys.executable, "-S", str(client), "info", str(out)], env=dict(env, **{forkserver.ENABLE_ENV: "0"})
+    )
+    assert process.wait(timeout=60) == 0
+    info = json.loads(out.read_text())
+    assert info["pid"] == process.pid  # re-executed in place (exec keeps the pid), no server
+    assert info["preloads"] == 0
+
+
+def test_unusable_server_folder_falls_back_to_a_fresh_interpreter(toy, tmp_path):
+    client, env = toy
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)  # readable by others: not a place for this user's sockets
+    out = tmp_path / "info.json"
+    process = subprocess.Popen(
+        [sys.executable, "-S", str(client), "info", str(out)],
+        env=dict(env, **{forkserver.DIR_ENV: str(shared)}),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert "fork server unavailable" in stderr and "private folder" in stderr
+    assert json.loads(out.read_text())["pid"] == process.pid
+
+
+def test_idle_server_exits_and_a_stale_socket_is_replaced(toy, tmp_path):
+    client, env = toy
+    env = dict(env, **{forkserver.IDLE_ENV: "1"})
+    out = tmp_path / "info.json"
+    assert run_client(client, env, "info", str(out)).returncode == 0
+    server = json.loads(out.read_text())["ppid"]
+    folder = Path(env[forkserver.DIR_ENV])
+    sockets = list(folder.glob("*.sock"))
+    assert len(sockets) == 1
+    assert wait_until(lambda: not alive(server), 10), "the server did not exit when idle"
+    assert not sockets[0].exists()  # it removed its socket
+    # a socket file nobody listens on (a server that was killed) is replaced
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(sockets[0]))
+    stale.close()
+    assert sockets[0].exists()
+    result = run_client(client, env, "info", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["ppid"] not in (server, os.getpid())
+
+
+def test_server_key_follows_the_sources_host_and_batch_job(tmp_path, monkeypatch):
+    package = tmp_path / "tilting"
+    package.mkdir()
+    (package / "svm.py").write_text("x = 1\n")
+    monkeypatch.setattr(forkserver, "_PACKAGE_DIR", str(package))
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    key = forkserver.server_key("tilting.svm_fit_job")
+    assert key == forkserver.server_key("tilting.svm_fit_job")
+    assert key != forkserver.server_key("other_job")
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    assert forkserver.server_key("tilting.svm_fit_job") != key  # one server per allocation
+    monkeypatch.delenv("SLURM_JOB_ID")
+    (package / "svm.py").write_text("x = 22\n")  # an edit: new size (and mtime)
+    assert forkserver.server_key("tilting.svm_fit_job") != key
