@@ -26,6 +26,8 @@ PRELOADS = 0
 
 def preload(argv):
     global PRELOADS
+    if argv[0] == "bad-preload":
+        sys.exit(2)  # e.g. argparse on a bad command line: must not end the server
     PRELOADS += 1  # runs in the server: the count grows from job to job
 
 
@@ -41,6 +43,8 @@ def run(argv):
         sys.exit(int(argv[1]))
     elif action == "raise":
         raise RuntimeError("boom in the job")
+    elif action == "bad-preload":
+        print("job ran")
     elif action == "sleep":
         with open(argv[1], "w") as handle:
             handle.write(str(os.getpid()))
@@ -179,7 +183,18 @@ def test_unusable_server_folder_falls_back_to_a_fresh_interpreter(toy, tmp_path)
     client, env = toy
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
-    shared.chmod(0o755)  # readable by others: not a place for this user's sockets
+    shared.chmod(0o755)  # open to others: anyone could have put a socket there
+    # a listener under the exact name the client would use: it must not get the job's stdio
+    env_key = dict(env, **{forkserver.DIR_ENV: str(shared)})
+    key = subprocess.run(
+        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
+         "from tilting import forkserver; print(forkserver.server_key('toy_job'))"],
+        env=env_key, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    impostor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    impostor.bind(str(shared / f"{key}.sock"))
+    impostor.listen(8)
+    impostor.setblocking(False)
     out = tmp_path / "info.json"
     process = subprocess.Popen(
         [sys.executable, "-S", str(client), "info", str(out)],
@@ -191,6 +206,32 @@ def test_unusable_server_folder_falls_back_to_a_fresh_interpreter(toy, tmp_path)
     assert process.returncode == 0
     assert "fork server unavailable" in stderr and "private folder" in stderr
     assert json.loads(out.read_text())["pid"] == process.pid
+    with pytest.raises(BlockingIOError):
+        impostor.accept()  # nobody connected
+    impostor.close()
+
+
+def test_a_server_that_dies_starting_is_given_up_at_once(toy, tmp_path):
+    client, env = toy
+    code = Path(env["PYTHONPATH"])
+    (code / "toy_job.py").write_text("raise ImportError('this job module is broken')\n")
+    start = time.monotonic()
+    result = run_client(client, env, "info", str(tmp_path / "info.json"))
+    elapsed = time.monotonic() - start
+    assert result.returncode != 0  # the fresh interpreter cannot import it either
+    assert "fork server unavailable" in result.stderr and "exited with status" in result.stderr
+    assert "this job module is broken" in result.stderr
+    assert elapsed < forkserver.START_TIMEOUT / 3, elapsed
+
+
+def test_a_failing_preload_leaves_the_server_running(toy, tmp_path):
+    client, env = toy
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert run_client(client, env, "info", str(first)).returncode == 0
+    result = run_client(client, env, "bad-preload")
+    assert result.returncode == 0 and result.stdout == "job ran\n"
+    assert run_client(client, env, "info", str(second)).returncode == 0
+    assert json.loads(first.read_text())["ppid"] == json.loads(second.read_text())["ppid"]
 
 
 def test_idle_server_exits_and_a_stale_socket_is_replaced(toy, tmp_path):
@@ -220,11 +261,16 @@ def test_server_key_follows_the_sources_host_and_batch_job(tmp_path, monkeypatch
     (package / "svm.py").write_text("x = 1\n")
     monkeypatch.setattr(forkserver, "_PACKAGE_DIR", str(package))
     monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.delenv("SLURM_STEP_ID", raising=False)
     key = forkserver.server_key("tilting.svm_fit_job")
     assert key == forkserver.server_key("tilting.svm_fit_job")
     assert key != forkserver.server_key("other_job")
     monkeypatch.setenv("SLURM_JOB_ID", "42")
-    assert forkserver.server_key("tilting.svm_fit_job") != key  # one server per allocation
+    in_job = forkserver.server_key("tilting.svm_fit_job")
+    assert in_job != key  # one server per allocation...
+    monkeypatch.setenv("SLURM_STEP_ID", "3")
+    assert forkserver.server_key("tilting.svm_fit_job") not in (key, in_job)  # ...and job step
     monkeypatch.delenv("SLURM_JOB_ID")
+    monkeypatch.delenv("SLURM_STEP_ID")
     (package / "svm.py").write_text("x = 22\n")  # an edit: new size (and mtime)
     assert forkserver.server_key("tilting.svm_fit_job") != key

@@ -65,13 +65,14 @@ def socket_dir() -> str:
 def server_key(module: str) -> str:
     """Names the server: host, batch job, Python, job module, and this package's sources.
 
-    The host and the SLURM job id keep a job inside its own allocation (its CPUs, its memory
-    limit, its lifetime); the size and mtime of each source file start a new server when
+    The host and the SLURM job and step ids keep a job inside its own allocation (its CPUs, its
+    memory limit, its lifetime); the size and mtime of each source file start a new server when
     the code changes.
     """
     import zlib
 
-    parts = [socket.gethostname(), os.environ.get("SLURM_JOB_ID", ""), sys.executable, module]
+    slurm = (os.environ.get("SLURM_JOB_ID", ""), os.environ.get("SLURM_STEP_ID", ""))
+    parts = [socket.gethostname(), *slurm, sys.executable, module]
     with os.scandir(_PACKAGE_DIR) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.endswith(".py"):
@@ -107,12 +108,14 @@ def run(module: str, argv: list[str], script: str) -> None:
 
 
 def _request(module: str, argv: list[str]) -> int:
-    folder = socket_dir()
+    folder = _private_folder()
     path = os.path.join(folder, server_key(module) + ".sock")
+    if len(os.fsencode(path)) > 100:  # sun_path holds 108 bytes
+        raise ServerUnavailable(f"socket path too long for a Unix socket: {path}")
+    payload = b"\0".join(os.fsencode(part) for part in [os.getcwd(), *argv])
     for _ in range(3):
-        connection = _connect_or_start(module, folder, path)
+        connection = _connect_or_start(module, path)
         try:
-            payload = "\0".join([os.getcwd(), *argv]).encode()
             socket.send_fds(connection, [_INT.pack(len(payload)) + payload], [0, 1, 2])
             header = _receive_exactly(connection, _INT.size)
         except OSError:
@@ -132,6 +135,8 @@ def _request(module: str, argv: list[str]) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, forward)
         status = _receive_exactly(connection, _INT.size)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)  # the child's pid may be reused from now on
         if status is None:
             print(f"ERROR: fork server: job process {child} ended without an exit status", file=sys.stderr)
             return 1
@@ -139,30 +144,42 @@ def _request(module: str, argv: list[str]) -> int:
     raise ServerUnavailable(f"{path} closed the connection three times")
 
 
+def _private_folder() -> str:
+    """The socket folder, created if needed; only a folder no other user can write to will do."""
+    folder = socket_dir()
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as err:
+        raise ServerUnavailable(f"cannot create {folder}: {err}") from None
+    if info.st_uid != os.getuid() or (info.st_mode & 0o077) or not os.path.isdir(folder) or os.path.islink(folder):
+        raise ServerUnavailable(f"{folder} must be a private folder owned by this user (mode 700)")
+    return folder
+
+
 def _connect(path: str) -> socket.socket | None:
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(path)
+        # the job hands over its stdin/stdout/stderr: only to a server of this very user
+        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        _, uid, _ = struct.unpack("3i", credentials)
     except OSError:  # no such file, or a stale socket nobody listens on
         connection.close()
         return None
+    if uid != os.getuid():
+        connection.close()
+        raise ServerUnavailable(f"{path} belongs to another user")
     return connection
 
 
-def _connect_or_start(module: str, folder: str, path: str) -> socket.socket:
+def _connect_or_start(module: str, path: str) -> socket.socket:
     connection = _connect(path)
     if connection is not None:
         return connection
     import fcntl
     import time
 
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError as err:
-        raise ServerUnavailable(f"cannot create {folder}: {err}") from None
-    if info.st_uid != os.getuid() or (info.st_mode & 0o077):
-        raise ServerUnavailable(f"{folder} must be a private folder owned by this user")
     # one client at a time starts the server; the others wait here, then connect
     with open(path[: -len(".sock")] + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -173,24 +190,26 @@ def _connect_or_start(module: str, folder: str, path: str) -> socket.socket:
             os.unlink(path)  # a stale socket: its server is gone
         except FileNotFoundError:
             pass
-        _spawn_server(module, path)
+        server = _spawn_server(module, path)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             connection = _connect(path)
             if connection is not None:
                 return connection
+            if server.poll() is not None:  # it died starting (e.g. an import failed): no use waiting
+                raise ServerUnavailable(f"the server for {module} exited with status {server.returncode} (see {path[:-5]}.log)")
             time.sleep(0.01)
     raise ServerUnavailable(f"the server for {module} did not start within {START_TIMEOUT:.0f} s (see {path[:-5]}.log)")
 
 
-def _spawn_server(module: str, path: str) -> None:
+def _spawn_server(module: str, path: str):
     import subprocess
 
     # one BLAS thread per job; set before the server imports numpy, inherited by each fork
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     boot = "import sys; sys.path.insert(0, sys.argv[1]); from tilting.forkserver import serve; serve(*sys.argv[2:])"
     with open(path[: -len(".sock")] + ".log", "ab") as log:
-        subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-c", boot, os.path.dirname(_PACKAGE_DIR), module, path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -253,6 +272,7 @@ def serve(module: str, path: str) -> None:
 def _fork_job(job, listener: socket.socket, connection: socket.socket) -> None:
     connection.setblocking(True)
     connection.settimeout(10.0)  # a client sends its request at once
+    fds: list[int] = []
     try:
         data, fds, _, _ = socket.recv_fds(connection, 65536, 3)
         if len(fds) != 3 or len(data) < _INT.size:
@@ -265,15 +285,18 @@ def _fork_job(job, listener: socket.socket, connection: socket.socket) -> None:
             data += chunk
     except OSError as err:
         print(f"fork server: dropped a request: {err}", file=sys.stderr)
+        for fd in fds:  # a client's pipes must not stay open here
+            os.close(fd)
         connection.close()
         return
     connection.settimeout(None)
-    cwd, *argv = data[_INT.size :].decode().split("\0")
+    cwd, *argv = (os.fsdecode(part) for part in data[_INT.size :].split(b"\0"))
     preload = getattr(job, "preload", None)
     if preload is not None:
         try:
+            os.chdir(cwd)  # relative paths in argv are the client's
             preload(argv)
-        except Exception as err:  # the job itself reports bad input
+        except (Exception, SystemExit) as err:  # the job itself reports bad input (argparse exits)
             print(f"fork server: preload failed: {err!r}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()

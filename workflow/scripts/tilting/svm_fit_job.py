@@ -21,7 +21,7 @@ from .jobs import run_job
 from .svm import SolverError, fit_linear_svm
 from .svm_analysis import REFERENCE_SCALE, pair_model_metrics, reference_weights
 
-#: pair files kept by preload(), oldest first: (path, size, mtime_ns) -> PairData. Enough for
+#: pair files kept by preload(), oldest first: (path, inode, size, mtime, ctime) -> PairData. Enough for
 #: every pair of a sweep (~6 MB each): the scheduler picks ready fits in random order.
 _PAIRS: dict[tuple, PairData] = {}
 _PAIRS_KEPT = 45
@@ -29,7 +29,7 @@ _PAIRS_KEPT = 45
 
 def _pair_key(path: str) -> tuple:
     info = os.stat(path)
-    return (os.path.abspath(path), info.st_size, info.st_mtime_ns)
+    return (os.path.abspath(path), info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def load_pair(path: str) -> PairData:
