@@ -247,12 +247,7 @@ def serve(module: str, path: str) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    while True:
-        try:
-            connection, _ = listener.accept()
-        except TimeoutError:
-            break
-        _fork_job(job, listener, connection)
+    _fork_each_connection(job, listener, until=TimeoutError)  # idle for `idle` seconds
     # idle: leave the name to a new server first, then serve whoever connected meanwhile
     try:
         if os.stat(path).st_ino == identity:
@@ -260,13 +255,17 @@ def serve(module: str, path: str) -> None:
     except FileNotFoundError:
         pass
     listener.setblocking(False)
+    _fork_each_connection(job, listener, until=BlockingIOError)  # nobody left waiting
+    listener.close()
+
+
+def _fork_each_connection(job, listener: socket.socket, until: type[OSError]) -> None:
     while True:
         try:
             connection, _ = listener.accept()
-        except BlockingIOError:
-            break
+        except until:
+            return
         _fork_job(job, listener, connection)
-    listener.close()
 
 
 def _fork_job(job, listener: socket.socket, connection: socket.socket) -> None:
