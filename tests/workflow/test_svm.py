@@ -3,13 +3,16 @@ incremental reruns when the lambda grid grows."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import run_snakemake
+from conftest import REPO, run_snakemake
 
 COLUMNS = (
     "pair, alpha, lam, w_norm, b, b_prime, b_prime_mu, theta_rad, theta_deg, d_adv, d_err, err_train, "
@@ -189,8 +192,6 @@ def test_extending_lambda_grid_plans_only_new_fits(smoke_run, copy_of):
 
 def test_authors_configuration_from_config_alone(tmp_path, tiny_mnist):
     """config/authors.yaml over config.yaml: pixel scale 1, lambda = 10^(2 - 0.1 j), j = 0..80."""
-    from conftest import REPO
-
     from tilting.settings import format_exponent, lambda_exponents
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -229,12 +230,6 @@ def test_uncertified_fit_fails_naming_pair_and_lambda(smoke_run, copy_of):
 
 def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
     """The smoke run's fits went through the fork server; rerun one with the server turned off."""
-    import os
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
     config, pairs, alphas = smoke_settings(smoke_run)
     pair, alpha = pairs[0], alphas[len(alphas) // 3]
     log = (smoke_run / "logs" / "svm" / pair / f"lam_{alpha:+.2f}.log").read_text()

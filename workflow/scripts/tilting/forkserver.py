@@ -40,6 +40,7 @@ DIR_ENV = "BOUNDARY_TILTING_FORK_SERVER_DIR"  # folder of the sockets (default: 
 IDLE_SECONDS = 60.0
 START_TIMEOUT = 30.0  # seconds a client waits for a server it started
 _INT = struct.Struct(">i")
+_FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # from a client to its job
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -132,10 +133,10 @@ def _request(module: str, argv: list[str]) -> int:
                 pass
             os._exit(128 + signum)
 
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for signum in _FORWARDED_SIGNALS:
             signal.signal(signum, forward)
         status = _receive_exactly(connection, _INT.size)
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        for signum in _FORWARDED_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)  # the child's pid may be reused from now on
         if status is None:
             print(f"ERROR: fork server: job process {child} ended without an exit status", file=sys.stderr)
@@ -205,7 +206,8 @@ def _connect_or_start(module: str, path: str) -> socket.socket:
 def _spawn_server(module: str, path: str):
     import subprocess
 
-    # one BLAS thread per job; set before the server imports numpy, inherited by each fork
+    # one BLAS thread, whatever the caller asked for: a fork keeps no BLAS worker threads, and each
+    # job has one core; set before the server imports numpy, inherited by every fork
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     boot = "import sys; sys.path.insert(0, sys.argv[1]); from tilting.forkserver import serve; serve(*sys.argv[2:])"
     with open(path[: -len(".sock")] + ".log", "ab") as log:
