@@ -1,6 +1,9 @@
 # Data stage: the MNIST archive and one training/test sample per digit pair.
 
 
+include: "data_helpers.smk"
+
+
 rule mnist:
     input:
         mnist_source_files,

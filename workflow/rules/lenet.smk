@@ -1,5 +1,4 @@
-# lenet stage: rules only; its input functions and targets are in common.smk.
-# SPEC section 5: LeNet with low and high weight decay on MNIST, softmax temperature,
+# LeNet stage, SPEC section 5: LeNet with low and high weight decay on MNIST, softmax temperature,
 # targeted adversarial examples, weights and figures.
 #
 # GPU: lenet_train uses CUDA when one is present (lenet.device: auto). Its `gpu` resource
@@ -9,6 +8,9 @@
 # Threads: one per training job, so that `--cores 2` trains two networks at once, which on
 # a CPU beats one network with two threads (and suffers less on a shared machine); more per
 # job with `--set-threads lenet_train=N`. Results on the CPU may change with the thread count.
+
+
+include: "lenet_helpers.smk"
 
 
 rule lenet_train:

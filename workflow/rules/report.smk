@@ -1,5 +1,7 @@
-# report stage: rules only; its input functions and targets are in common.smk.
-# The final tables of results/tables/ and the claims table (SPEC section 6).
+# Report stage: the final tables of results/tables/ and the claims table (SPEC section 6).
+
+
+include: "report_helpers.smk"
 
 
 rule report_table:

@@ -1,9 +1,11 @@
-# svm stage: rules only; its input functions and targets are in common.smk.
-# One job per (pair, lambda) model, cached under results/svm/{pair}/lam_{alpha}.npz:
+# SVM stage, SPEC section 4. One job per (pair, lambda) model, cached under results/svm/{pair}/lam_{alpha}.npz:
 # extending the lambda grid or adding pairs runs only the new fits (and the
 # per-pair and overall aggregations that read them). Each fit's process only hands
 # the job to a fork server (see workflow/scripts/svm_fit.py); set
 # BOUNDARY_TILTING_FORK_SERVER=0 to run every fit in a fresh interpreter instead.
+
+
+include: "svm_helpers.smk"
 
 
 rule svm_fit:

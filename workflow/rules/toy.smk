@@ -1,5 +1,7 @@
-# toy stage: rules only; its input functions and targets are in common.smk.
-# SPEC sections 1-3: the 2-D toy problem, the loss scaling, d_adv against theta. No MNIST.
+# Toy stage, SPEC sections 1-3: the 2-D toy problem, the loss scaling, d_adv against theta. No MNIST.
+
+
+include: "toy_helpers.smk"
 
 
 rule toy_boundaries:

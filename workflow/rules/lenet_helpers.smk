@@ -1,0 +1,81 @@
+# LeNet stage: constants, input functions and params of its rules (lenet.smk).
+
+
+#: Source digits of the adversarial examples (one test image each).
+LENET_DIGITS = list(range(10))
+
+
+def lenet_networks():
+    """Network names, lowest weight decay first (the order of tables and figures)."""
+    nets = config["lenet"]["networks"]
+    return sorted(nets, key=lambda net: (float(nets[net]), net))
+
+
+def lenet_weight_decays():
+    """Network name -> weight decay, lowest first (plain floats)."""
+    nets = config["lenet"]["networks"]
+    return {net: float(nets[net]) for net in lenet_networks()}
+
+
+def lenet_optional_int(key):
+    value = config["lenet"].get(key)
+    return None if value is None else int(value)
+
+
+def lenet_test_images():
+    return lenet_optional_int("test_images")
+
+
+def lenet_train_settings(wildcards):
+    """Every setting that shapes one trained network (tilting.lenet.TrainSettings)."""
+    lenet = config["lenet"]
+    return {
+        "weight_decay": float(lenet["networks"][wildcards.net]),
+        "epochs": int(lenet["epochs"]),
+        "batch_size": int(lenet["batch_size"]),
+        "learning_rate": float(lenet["learning_rate"]),
+        "momentum": float(lenet["momentum"]),
+        "init_scale": float(lenet["init_scale"]),
+        "seed": int(lenet["seed"]),
+        "device": str(lenet["device"]),
+        "train_images": lenet_optional_int("train_images"),
+        "test_images": lenet_optional_int("test_images"),
+    }
+
+
+def lenet_attack_params():
+    attack = config["attack"]
+    return {
+        "target_probability": float(attack["target_probability"]),
+        "step": float(attack["step"]),
+        "max_iterations": int(attack["max_iterations"]),
+        "seed": int(attack["seed"]),
+    }
+
+
+def lenet_files(pattern):
+    return expand(pattern, net=lenet_networks())
+
+
+def lenet_attack_files():
+    return expand(
+        "results/lenet/{net}/attack/{digit}.npz",
+        net=lenet_networks(),
+        digit=LENET_DIGITS,
+    )
+
+
+def lenet_targets():
+    if not config["lenet"].get("networks"):
+        return []
+    tables = ["adversarial", "weights_rms", "summary"]
+    figures = ["errors", "filters", "adversarial", "perturbation_norms"]
+    return (
+        lenet_files("results/lenet/{net}/history.csv")
+        + [f"results/lenet/{name}.csv" for name in tables]
+        + [
+            f"results/figures/5_lenet_{name}.{ext}"
+            for name in figures
+            for ext in ("png", "pdf")
+        ]
+    )

@@ -1,0 +1,56 @@
+# Report stage: constants, input functions and params of its rules (report.smk).
+
+
+#: The final tables copied into results/tables/ (the claims read these).
+REPORT_TABLES = [
+    "svm_metrics",
+    "toy_noisy_point",
+    "toy_loss_asymptotes",
+    "toy_dadv_theta",
+    "lenet_history",
+    "lenet_weights_rms",
+    "lenet_adversarial",
+]
+
+
+def report_table_sources():
+    """Table name -> the stage output(s) it collects, for the stages of this run.
+
+    A stage is part of the run when its <stage>_targets() is not empty; its tables are
+    then required (a missing one fails the workflow), the other stages' claims are "not run".
+    """
+    tables = {}
+    if svm_targets():
+        tables["svm_metrics"] = ["results/svm/metrics.csv"]
+    if toy_targets():
+        for name in ("noisy_point", "loss_asymptotes", "dadv_theta"):
+            tables[f"toy_{name}"] = [f"results/toy/{name}.csv"]
+    if lenet_targets():
+        tables["lenet_history"] = expand(
+            "results/lenet/{net}/history.csv", net=NETWORKS
+        )
+        tables["lenet_weights_rms"] = ["results/lenet/weights_rms.csv"]
+        tables["lenet_adversarial"] = ["results/lenet/adversarial.csv"]
+    return tables
+
+
+def report_table_inputs(wildcards):
+    return report_table_sources()[wildcards.table]
+
+
+def report_table_nets(wildcards):
+    """The network of each input of the lenet_history table (a 'net' column is added)."""
+    return list(NETWORKS) if wildcards.table == "lenet_history" else []
+
+
+def claims_inputs(wildcards):
+    return {name: f"results/tables/{name}.csv" for name in report_table_sources()}
+
+
+def report_targets():
+    tables = expand("results/tables/{table}.csv", table=list(report_table_sources()))
+    return tables + [
+        "results/tables/claims.csv",
+        "results/tables/claims.html",
+        "results/tables/claims.md",
+    ]
