@@ -1,21 +1,23 @@
-"""Benchmark of the linear-SVM sweep (issue 3): the whole pairs x lambda grid through
-Snakemake on real MNIST in a scratch work directory, then the naive scikit-learn loop
-on one pair beside it.
+"""Benchmark of the linear-SVM sweep: the whole pairs x lambda grid through Snakemake on real
+MNIST in a scratch work directory, then optionally a naive scikit-learn loop on one pair.
 
-    python benchmarks/bench_svm.py --mnist ../shared/data --cores 2            # 45 x 81
-    python benchmarks/bench_svm.py --mnist ../shared/data --pairs 7v9 0v1 1v8  # reduced
+    python benchmarks/bench_svm.py --mnist ../shared/data --cores 2 --fresh         # 45 x 81
+    python benchmarks/bench_svm.py --configfile config/authors.yaml --fresh        # the authors' scale
+    python benchmarks/bench_svm.py --pairs 7v9 0v1 1v8 --fresh                     # reduced
 
-Prints: wall time of the sweep (fits + metrics table; the data stage is prepared and
-timed separately first), the slowest models, the largest duality gap and identity
-residual, the share of wall time spent outside the solver (1 - sum(fit_seconds) /
-(cores x wall)), the per-job overhead from Snakemake's benchmark files, the wall time of
-the figures, and the naive loop (LinearSVC, liblinear; optionally SVC, libsvm) with its
-unconverged count, its objective excess over the certified optimum and the time ratio.
+Prints: the wall time of the sweep (every fit and the metrics table; the data stage is run and
+timed first), the largest duality gap, the solvers used, the slowest fits, the share of the
+cores' time spent outside the solver, the time per job outside the solver (job process, fork
+server, Snakemake), and with --reproduce PAIR whether refitting that pair writes the same
+bytes. Timings come from the fits' logs and Snakemake's benchmark files, never from results.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -28,28 +30,18 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
+#: a fit's log line: "... timing: load 0.007 s, fit 0.325 s (solver CPU 0.321 s), save 0.002 s"
+TIMING_RE = re.compile(r"timing: load ([0-9.]+) s, fit ([0-9.]+) s \(solver CPU ([0-9.]+) s\), save ([0-9.]+) s")
+TARGET_MINUTES = 5.0
 
-def snakemake(workdir: Path, cores: int, targets: list[str], extra: list[str] = ()) -> float:
+
+def snakemake(workdir: Path, configfiles: list[str], cores: int, targets: list[str], extra=()) -> float:
     """Run the repo's workflow on ``targets``; returns the wall time in seconds."""
     command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config.yaml"),
-        str(workdir / "bench_config.yaml"),
-        "--cores",
-        str(cores),
-        "--quiet",
-        "all",
-        *extra,
-        "--",
-        *targets,
-    ]
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(REPO / "config.yaml"), *configfiles, str(workdir / "bench_config.yaml"),
+        "--cores", str(cores), "--quiet", "all", *extra, "--", *targets,
+    ]  # fmt: skip
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -58,58 +50,52 @@ def snakemake(workdir: Path, cores: int, targets: list[str], extra: list[str] = 
     return wall
 
 
-def job_seconds(workdir: Path) -> dict[tuple[str, str], float]:
+def fit_timings(workdir: Path, pairs: list[str]) -> dict[tuple[str, str], dict[str, float]]:
+    """(pair, alpha) -> load, fit (wall), solver CPU and save seconds of its svm_fit job, from its log."""
+    timings = {}
+    for pair in pairs:
+        for path in (workdir / "logs" / "svm" / pair).glob("lam_*.log"):
+            match = TIMING_RE.search(path.read_text())
+            if match:
+                load, fit, cpu, save = map(float, match.groups())
+                timings[(pair, path.stem[4:])] = {"load": load, "fit": fit, "cpu": cpu, "save": save}
+    return timings
+
+
+def job_seconds(workdir: Path, pairs: list[str]) -> dict[tuple[str, str], float]:
     """(pair, alpha) -> wall seconds of its svm_fit job (Snakemake's benchmark files)."""
     seconds = {}
-    for path in (workdir / "benchmarks" / "svm").glob("*/lam_*.tsv"):
-        lines = path.read_text().splitlines()
-        if len(lines) >= 2:
-            seconds[(path.parent.name, path.stem[4:])] = float(lines[1].split("\t")[0])
+    for pair in pairs:
+        for path in (workdir / "benchmarks" / "svm" / pair).glob("lam_*.tsv"):
+            lines = path.read_text().splitlines()
+            if len(lines) >= 2:
+                seconds[(pair, path.stem[4:])] = float(lines[1].split("\t")[0])
     return seconds
 
 
-def job_phases(workdir: Path) -> dict[str, float]:
-    """Mean seconds per svm_fit job of each phase its log reports (load, fit, metrics, save)."""
-    import re
-
-    totals: dict[str, list[float]] = {}
-    for path in (workdir / "logs" / "svm").glob("*/lam_*.log"):
-        for line in path.read_text().splitlines():
-            if "timing:" in line:
-                for name, value in re.findall(r"(\w+) ([0-9.]+) s", line.split("timing:")[1]):
-                    totals.setdefault(name, []).append(float(value))
-    return {name: float(np.mean(values)) for name, values in totals.items()}
-
-
-def naive_loop(pair_path: Path, exponents: list[float], pixel_scale: float, kind: str, table):
-    """Fit every lambda of one pair with scikit-learn; returns (seconds, unconverged, objective excess)."""
+def naive_loop(pair_path: Path, exponents: list[float], pixel_scale: float, table) -> tuple[float, int, np.ndarray]:
+    """Every lambda of one pair with scikit-learn's libsvm (the same objective): seconds, unconverged,
+    objective excess over the certified optimum."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.svm import SVC, LinearSVC
+    from sklearn.svm import SVC
 
     from tilting.data import read_pair
 
     pair = read_pair(pair_path)
     x = pair.x_train.astype(np.float64) * (pixel_scale / 255.0)
     y = pair.y_train.astype(np.float64)
-    n = len(y)
     unconverged, excess = 0, []
     start = time.perf_counter()
     for alpha in exponents:
         lam = 10.0**alpha
-        c = 1.0 / (2.0 * lam * n)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            if kind == "linearsvc":
-                model = LinearSVC(loss="hinge", C=c, dual=True).fit(x, y)
-                w, b = model.coef_.ravel(), float(model.intercept_[0])
-            else:
-                model = SVC(kernel="linear", C=c, tol=1e-6).fit(x, y)
-                w, b = model.coef_.ravel(), float(model.intercept_[0])
+            model = SVC(kernel="linear", C=1.0 / (2.0 * lam * len(y)), tol=1e-6).fit(x, y)
+        w, b = model.coef_.ravel(), float(model.intercept_[0])
         unconverged += any(issubclass(item.category, ConvergenceWarning) for item in caught)
         objective = np.mean(np.maximum(0.0, 1.0 - y * (x @ w + b))) + lam * (w @ w)
         certified = table.loc[np.isclose(table["alpha"], alpha), "objective"]
-        if len(certified):
-            excess.append(objective / float(certified.iloc[0]) - 1.0)
+        excess.append(objective / float(certified.iloc[0]) - 1.0)
     return time.perf_counter() - start, unconverged, np.array(excess)
 
 
@@ -117,165 +103,105 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mnist", default=str(REPO.parent / "shared" / "data"), help="folder holding MNIST/raw/")
     parser.add_argument("--workdir", default="/tmp/boundary-tilting-bench-svm", help="scratch work directory")
+    parser.add_argument("--configfile", nargs="*", default=[], help="config files merged over config.yaml")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--pairs", nargs="+", default=["all"], help="'all' or pairs like 7v9")
-    parser.add_argument("--exponents", nargs=3, type=float, metavar=("START", "STOP", "STEP"), default=None)
-    parser.add_argument("--naive-pair", default="7v9")
-    parser.add_argument("--naive", choices=["linearsvc", "svc", "both", "none"], default="linearsvc")
-    parser.add_argument(
-        "--naive-every", type=int, default=1, help="naive loop on every k-th lambda only (extrapolated)"
-    )
-    parser.add_argument("--figures", action="store_true", help="also time the per-pair figures and overview")
     parser.add_argument("--fresh", action="store_true", help="delete earlier svm results in the work dir first")
-    parser.add_argument(
-        "--reproduce", metavar="PAIR", default=None, help="refit every model of PAIR and compare the metrics rows"
-    )
+    parser.add_argument("--reproduce", metavar="PAIR", help="refit every model of PAIR and compare the files")
+    parser.add_argument("--naive", metavar="PAIR", help="time scikit-learn's libsvm on every lambda of PAIR")
     args = parser.parse_args(argv)
 
-    from tilting.settings import format_exponent, lambda_exponents, resolve_pairs
+    from tilting.settings import lambda_exponents, resolve_pairs
 
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
+    configfiles = [str(Path(f).resolve()) for f in args.configfile]
     config = {
         "data": {"offline_dir": str(Path(args.mnist).resolve())},
         "pairs": "all" if args.pairs == ["all"] else args.pairs,
     }
-    if args.exponents:
-        start, stop, step = args.exponents
-        config["svm"] = {"lambda_exponents": {"start": start, "stop": stop, "step": step}}
     (workdir / "bench_config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    defaults = yaml.safe_load((REPO / "config.yaml").read_text())
-    grid = dict(defaults["svm"]["lambda_exponents"], **config.get("svm", {}).get("lambda_exponents", {}))
-    pixel_scale = float(defaults["svm"]["pixel_scale"])
-    exponents = lambda_exponents(**grid)
+    merged = yaml.safe_load((REPO / "config.yaml").read_text())
+    for path in configfiles:
+        for key, value in (yaml.safe_load(Path(path).read_text()) or {}).items():
+            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    exponents = lambda_exponents(**merged["svm"]["lambda_exponents"])
+    pixel_scale = float(merged["svm"]["pixel_scale"])
     pairs = resolve_pairs(config["pairs"])
     if args.fresh:
-        import shutil
-
         for folder in ("results/svm", "benchmarks/svm", "logs/svm"):
             shutil.rmtree(workdir / folder, ignore_errors=True)
 
-    print(f"work dir {workdir}; {len(pairs)} pairs x {len(exponents)} lambda = {len(pairs) * len(exponents)} models")
-    data_wall = snakemake(workdir, args.cores, [f"results/data/pairs/{pair}.npz" for pair in pairs])
+    print(
+        f"work dir {workdir}; config {' + '.join(['config.yaml', *args.configfile])}: pixel scale {pixel_scale:g}, "
+        f"{len(pairs)} pairs x {len(exponents)} lambda = {len(pairs) * len(exponents)} models"
+    )
+    data_wall = snakemake(workdir, configfiles, args.cores, [f"results/data/pairs/{pair}.npz" for pair in pairs])
     print(f"data stage (MNIST + pair samples): {data_wall:.1f} s wall")
 
-    existing = len(job_seconds(workdir))
-    import resource
-
+    cached = len(fit_timings(workdir, pairs))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    sweep_wall = snakemake(workdir, args.cores, ["results/svm/metrics.csv"])
+    sweep_wall = snakemake(workdir, configfiles, args.cores, ["results/svm/metrics.csv"])
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # Snakemake's own process plus what it waits for (job clients, bash, aggregation jobs); the
-    # fits forked by the fork server are not its children and are not counted here
+    # Snakemake's own process and what it waits for (job clients, shells, per-pair jobs); the
+    # fits themselves are forks of the fork server, not its children, and are not counted here
     snakemake_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
     import pandas as pd
 
     table = pd.read_parquet(workdir / "results" / "svm" / "metrics.parquet")
     table = table[table["pair"].isin(pairs)]
+    timings = fit_timings(workdir, pairs)
+    minutes = sweep_wall / 60
     print(
-        f"\nSWEEP: {len(table)} models in {sweep_wall:.1f} s wall on {args.cores} cores "
-        f"({sweep_wall / 60:.2f} min; {existing} fits were already cached)"
+        f"\nSWEEP: {len(table)} models in {sweep_wall:.1f} s wall on {args.cores} cores ({minutes:.2f} min, "
+        f"target <= {TARGET_MINUTES:g} min: {'met' if minutes <= TARGET_MINUTES else 'NOT met'}; "
+        f"{cached} fits were already cached)"
     )
+    worst = table.loc[table["gap"].idxmax()]
     print(
-        f"  largest duality gap {table['gap'].max():.2e} (pair {table.loc[table['gap'].idxmax(), 'pair']}, "
-        f"alpha {table.loc[table['gap'].idxmax(), 'alpha']:+.2f}); gaps > 1e-6: {int((table['gap'] > 1e-6).sum())}"
+        f"  largest duality gap {worst['gap']:.2e} (pair {worst['pair']}, alpha {worst['alpha']:+.2f}); "
+        f"gaps > 1e-6: {int((table['gap'] > 1e-6).sum())}"
     )
-    print(
-        f"  largest identity residual {table['identity_residual'].max():.1e}; "
-        f"non-unique bias: {int((~table['bias_unique'].astype(bool)).sum())} models"
-    )
-    print(f"  CPU of Snakemake, job processes and aggregation jobs (fits excluded): {snakemake_cpu:.1f} s")
     print(f"  solvers: {table['solver'].value_counts().to_dict()}; iterations max {table['iterations'].max()}")
-    slowest = table.nlargest(8, "fit_seconds")[["pair", "alpha", "fit_seconds", "iterations", "solver", "gap"]]
-    print("  slowest models:\n" + "\n".join("    " + line for line in slowest.to_string(index=False).splitlines()))
-    fit_total = float(table["fit_seconds"].sum())
-    if existing == 0:
-        share = 1.0 - fit_total / (args.cores * sweep_wall)
+    print(f"  CPU of Snakemake, job processes and per-pair jobs (the fits excluded): {snakemake_cpu:.1f} s")
+    if timings:
+        frame = pd.DataFrame([{"pair": p, "alpha": a, **t} for (p, a), t in timings.items()])
+        slowest = frame.nlargest(5, "fit")[["pair", "alpha", "fit", "cpu"]]
+        print("  slowest fits (seconds):\n" + "\n".join("    " + line for line in slowest.to_string(index=False).splitlines()))
+        cpu_total = float(frame["cpu"].sum())
         print(
-            f"  sum of fit_seconds {fit_total:.1f} s vs cores x wall {args.cores * sweep_wall:.1f} s: "
-            f"{100 * share:.1f} % of the sweep outside solving (start-up, I/O, metrics, scheduling)"
+            f"  solver CPU {cpu_total:.1f} s in all ({cpu_total / len(frame):.3f} s per fit; median "
+            f"{frame['cpu'].median():.3f} s); ipm fits {frame.loc[frame['cpu'] > 0.05, 'cpu'].mean():.3f} s on average"
         )
-    else:
-        print(f"  sum of fit_seconds {fit_total:.1f} s (overhead share not computed: cached fits; use --fresh)")
-    jobs = job_seconds(workdir)
-    per_pair_jobs = {}
-    if jobs:
-        job_total = sum(jobs.values())
-        print(
-            f"  svm_fit jobs: {len(jobs)}, sum of job wall {job_total:.1f} s, mean {job_total / len(jobs):.3f} s; "
-            f"in-job time outside the solver {job_total - fit_total:.1f} s "
-            f"({(job_total - fit_total) / len(jobs):.3f} s per job)"
-        )
-        phases = job_phases(workdir)
-        if phases:
-            inside = sum(phases.values())
-            print(
-                "  mean per svm_fit job: "
-                + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items())
-                + f"; job process, fork server hand-over and Snakemake's shell wrapper ~{job_total / len(jobs) - inside:.3f} s"
-            )
-        for (pair, _), seconds in jobs.items():
-            per_pair_jobs[pair] = per_pair_jobs.get(pair, 0.0) + seconds
+        if cached == 0:
+            outside = 1.0 - float(frame["fit"].sum()) / (args.cores * sweep_wall)
+            print(f"  share of cores x wall outside the solver: {100 * outside:.1f} %")
+        jobs = job_seconds(workdir, pairs)
+        if jobs:
+            inside = {key: sum(t.values()) - t["cpu"] for key, t in timings.items()}
+            per_job = np.mean([jobs[key] - inside[key] for key in jobs if key in inside])
+            print(f"  per svm_fit job beyond load, fit and save: {per_job:.3f} s (job process, fork server, shell)")
 
     if args.reproduce:
         pair = args.reproduce
-        before = pd.read_csv(workdir / "results" / "svm" / pair / "metrics.csv")
-        rerun_wall = snakemake(workdir, args.cores, [f"results/svm/{pair}/metrics.csv"], ["--forcerun", "svm_fit"])
-        after = pd.read_csv(workdir / "results" / "svm" / pair / "metrics.csv")
-        numeric = [c for c in before.columns if c not in ("pair", "solver", "bias_unique", "fit_seconds", "iterations")]
-        scale = np.maximum(np.abs(before[numeric].to_numpy()), 1.0)
-        difference = np.abs(after[numeric].to_numpy() - before[numeric].to_numpy()) / scale
-        worst = float(difference.max())
-        row, column = np.unravel_index(int(np.argmax(difference)), difference.shape)
-        if worst > 0:
-            print(
-                f"  largest change: alpha {after['alpha'][row]:+.2f}, column {numeric[column]}: "
-                f"{before[numeric[column]][row]!r} -> {after[numeric[column]][row]!r}"
-            )
-        same = (
-            (before[["solver", "bias_unique", "iterations"]] == after[["solver", "bias_unique", "iterations"]])
-            .all()
-            .all()
+        models = sorted((workdir / "results" / "svm" / pair).glob("lam_*.npz"))
+        saved = {path.name: path.read_bytes() for path in models}
+        rerun_wall = snakemake(workdir, configfiles, args.cores, [f"results/svm/{pair}/metrics.csv"], ["--forcerun", "svm_fit"])
+        same = sum(saved[path.name] == path.read_bytes() for path in models)
+        print(f"\nREPRODUCIBILITY: {len(models)} models of {pair} refitted in {rerun_wall:.1f} s; byte-identical: {same}/{len(models)}")
+
+    if args.naive:
+        pair_table = table[table["pair"] == args.naive]
+        seconds, unconverged, excess = naive_loop(
+            workdir / "results" / "data" / "pairs" / f"{args.naive}.npz", exponents, pixel_scale, pair_table
         )
+        ours = sum(t["cpu"] for (p, _), t in timings.items() if p == args.naive)
         print(
-            f"\nREPRODUCIBILITY: {len(after)} models of {pair} refitted in {rerun_wall:.1f} s; largest difference "
-            f"{worst:.1e} (relative, or absolute below 1); solver, bias_unique, iterations identical: {same}"
+            f"\nNAIVE libsvm (scikit-learn SVC) on {args.naive}, {len(exponents)} lambda, 1 process: {seconds:.1f} s "
+            f"vs {ours:.1f} s of our solver ({seconds / max(ours, 1e-9):.1f}x); {unconverged} unconverged; objective "
+            f"above the certified optimum: median {100 * np.median(excess):.2g} %, max {100 * excess.max():.3g} %"
         )
-
-    if args.figures:
-        targets = ["results/figures/4_svm_overview_curves.png"] + [
-            f"results/figures/4_svm_{pair}_{kind}.png" for pair in pairs for kind in ("histograms", "mirrors")
-        ]
-        figure_wall = snakemake(workdir, args.cores, targets)
-        print(f"\nFIGURES, projections and mirror images of {len(pairs)} pairs: {figure_wall:.1f} s wall")
-
-    if args.naive != "none":
-        pair = args.naive_pair
-        pair_table = table[table["pair"] == pair]
-        if pair_table.empty:
-            sys.exit(f"--naive-pair {pair} is not among the benchmarked pairs")
-        chosen = exponents[:: args.naive_every]
-        ours_pair = per_pair_jobs.get(pair, float(pair_table["fit_seconds"].sum()))
-        ours_fit = float(pair_table["fit_seconds"].sum())
-        print(f"\nNAIVE scikit-learn loop on {pair}, {len(chosen)} of {len(exponents)} lambda values, 1 process:")
-        kinds = ["linearsvc", "svc"] if args.naive == "both" else [args.naive]
-        for kind in kinds:
-            seconds, unconverged, excess = naive_loop(
-                workdir / "results" / "data" / "pairs" / f"{pair}.npz", chosen, pixel_scale, kind, pair_table
-            )
-            full = seconds * len(exponents) / len(chosen)
-            print(
-                f"  {kind}: {seconds:.1f} s ({full:.1f} s for all {len(exponents)} lambda"
-                f"{', extrapolated' if len(chosen) < len(exponents) else ''}); "
-                f"{unconverged} unconverged (ConvergenceWarning); objective above the certified optimum: "
-                f"median {100 * np.median(excess):.2g} %, max {100 * excess.max():.3g} %"
-            )
-            print(
-                f"    ours for {pair}: {ours_pair:.1f} s of svm_fit jobs ({ours_fit:.1f} s in the solver), "
-                f"1 core -> naive/ours = {full / ours_pair:.1f}x; whole sweep naive on {args.cores} cores "
-                f"~ {full * len(pairs) / args.cores / 60:.1f} min vs ours {sweep_wall / 60:.2f} min"
-            )
-    print(f"\nexponent format of the model files: lam_{format_exponent(exponents[0])}.npz ...")
 
 
 if __name__ == "__main__":

@@ -215,13 +215,11 @@ def test_a_server_that_dies_starting_is_given_up_at_once(toy, tmp_path):
     client, env = toy
     code = Path(env["PYTHONPATH"])
     (code / "toy_job.py").write_text("raise ImportError('this job module is broken')\n")
-    start = time.monotonic()
     result = run_client(client, env, "info", str(tmp_path / "info.json"))
-    elapsed = time.monotonic() - start
     assert result.returncode != 0  # the fresh interpreter cannot import it either
+    # given up because it exited, not after waiting START_TIMEOUT for it ("did not start within")
     assert "fork server unavailable" in result.stderr and "exited with status" in result.stderr
     assert "this job module is broken" in result.stderr
-    assert elapsed < forkserver.START_TIMEOUT / 3, elapsed
 
 
 def test_a_failing_preload_leaves_the_server_running(toy, tmp_path):
@@ -274,3 +272,48 @@ def test_server_key_follows_the_sources_host_and_batch_job(tmp_path, monkeypatch
     monkeypatch.delenv("SLURM_STEP_ID")
     (package / "svm.py").write_text("x = 22\n")  # an edit: new size (and mtime)
     assert forkserver.server_key("tilting.svm_fit_job") != key
+
+
+def test_a_folder_at_the_socket_path_falls_back_without_a_traceback(toy, tmp_path):
+    client, env = toy
+    folder = Path(env[forkserver.DIR_ENV])
+    key = subprocess.run(
+        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(SCRIPTS)!r}); "
+         "from tilting import forkserver; print(forkserver.server_key('toy_job'))"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    (folder / f"{key}.sock").mkdir()
+    out = tmp_path / "info.json"
+    result = run_client(client, env, "info", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "fork server unavailable" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(out.read_text())["argv"] == ["info", str(out)]
+
+
+def test_a_folder_others_can_write_to_is_passed_over(tmp_path, monkeypatch):
+    """Someone created the shared /tmp folder first: the next private candidate serves."""
+    runtime, tmp = tmp_path / "runtime", tmp_path / "tmp"
+    runtime.mkdir()
+    (runtime / "boundary-tilting").mkdir(mode=0o777)
+    (runtime / "boundary-tilting").chmod(0o777)
+    tmp.mkdir()
+    monkeypatch.delenv(forkserver.DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    folder = forkserver._private_folder()
+    assert folder == str(tmp / f"boundary-tilting-{os.getuid()}")
+    assert (os.stat(folder).st_mode & 0o777) == 0o700
+
+
+def test_a_server_that_never_answers_is_given_up(tmp_path, monkeypatch):
+    """A listener that takes no job (stuck, or not a server at all): the client gives up."""
+    folder = tmp_path / "servers"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv(forkserver.DIR_ENV, str(folder))
+    monkeypatch.setattr(forkserver, "HANDSHAKE_TIMEOUT", 0.2)
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.bind(str(folder / f"{forkserver.server_key('toy_job')}.sock"))
+    stuck.listen(8)  # connections wait in the backlog; nobody ever answers
+    with pytest.raises(forkserver.ServerUnavailable, match="did not take the job"):
+        forkserver._request("toy_job", ["info"])
+    stuck.close()

@@ -207,14 +207,14 @@ def test_uint8_pixels_match_libsvm(alpha):
 
 def test_exact_fallback_when_fast_path_fails(monkeypatch):
     x, y = random_problem(16, shift=0.4)
-    original = svm._ipm
+    original = svm.svm_ipm.solve
 
     def fast_fails(problem, target, max_iterations, fast=True):
         if fast:
             return None
         return original(problem, target, max_iterations, fast=False)
 
-    monkeypatch.setattr(svm, "_ipm", fast_fails)
+    monkeypatch.setattr(svm.svm_ipm, "solve", fast_fails)
     fit = svm.fit_linear_svm(x, y, 1e-2)
     assert fit.solver == "ipm-exact" and fit.gap <= 1e-6
     monkeypatch.undo()

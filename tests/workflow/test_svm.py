@@ -16,7 +16,7 @@ from conftest import REPO, run_snakemake
 
 COLUMNS = (
     "pair, alpha, lam, w_norm, b, b_prime, b_prime_mu, theta_rad, theta_deg, d_adv, d_err, err_train, "
-    "err_test, identity_residual, objective, dual_objective, gap, bias_unique, solver, iterations, fit_seconds"
+    "err_test, identity_residual, objective, dual_objective, gap, bias_unique, solver, iterations"
 ).split(", ")
 
 
@@ -62,7 +62,7 @@ def test_one_model_recomputed_from_saved_weights(smoke_run, table):
     row = table[(table["pair"] == pair) & np.isclose(table["alpha"], alpha)].iloc[0]
 
     scale = float(model["pixel_scale"]) / 255.0
-    w, b = model["w"] * scale, float(model["fit_b"])  # weights on the 0-255 scale
+    w, b = model["w"] * scale, float(model["b"])  # weights on the 0-255 scale
     x, y = data["x_train"].astype(float), data["y_train"].astype(float)
     xt, yt = data["x_test"].astype(float), data["y_test"].astype(float)
     norm = np.sqrt(np.sum(w * w))
@@ -94,7 +94,7 @@ def test_mirror_images_follow_the_formula(smoke_run):
     data = np.load(smoke_run / "results" / "data" / "pairs" / f"{pair}.npz")
     k = len(mirrors["alpha"]) - 1
     model = np.load(smoke_run / "results" / "svm" / pair / f"lam_{mirrors['alpha'][k]:+.2f}.npz")
-    w, b = model["w"] * float(model["pixel_scale"]) / 255.0, float(model["fit_b"])
+    w, b = model["w"] * float(model["pixel_scale"]) / 255.0, float(model["b"])
     # representatives: first image of each class (smoke config)
     x = data["x_train"][[0, int(np.argmax(data["y_train"] > 0))]].astype(float)
     np.testing.assert_array_equal(mirrors["images"], x)
@@ -245,7 +245,7 @@ def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
         str(output),
         "--pair",
         pair,
-        f"--alpha={alpha}",
+        f"--alpha={alpha:+.2f}",
         "--pixel-scale",
         str(config["svm"].get("pixel_scale", 255)),
         "--objective",
@@ -257,9 +257,6 @@ def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
         command, env=dict(os.environ, BOUNDARY_TILTING_FORK_SERVER="0"), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    forked = np.load(smoke_run / "results" / "svm" / pair / f"lam_{alpha:+.2f}.npz")
-    fresh = np.load(output)
-    assert sorted(forked.files) == sorted(fresh.files)
-    for key in forked.files:
-        if key not in ("fit_seconds", "solver_seconds"):
-            np.testing.assert_array_equal(forked[key], fresh[key], err_msg=key)
+    # no timings in a model file and no date in the archive: the same model, the same bytes
+    forked = smoke_run / "results" / "svm" / pair / f"lam_{alpha:+.2f}.npz"
+    assert output.read_bytes() == forked.read_bytes()

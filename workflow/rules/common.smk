@@ -1,5 +1,6 @@
 # What every stage shares: the config check, the pair and lambda lists, wildcard constraints.
 # Each stage's own helpers live beside its rules (workflow/rules/<stage>.smk).
+import os
 import sys
 from pathlib import Path
 

@@ -1,11 +1,27 @@
-# SVM stage, SPEC section 4. One job per (pair, lambda) model, cached under results/svm/{pair}/lam_{alpha}.npz:
-# extending the lambda grid or adding pairs runs only the new fits (and the
-# per-pair and overall aggregations that read them). Each fit's process only hands
-# the job to a fork server (see workflow/scripts/svm_fit.py); set
-# BOUNDARY_TILTING_FORK_SERVER=0 to run every fit in a fresh interpreter instead.
+# SVM stage, SPEC section 4. One job per (pair, lambda) model, cached under
+# results/svm/{pair}/lam_{alpha}.npz: extending the lambda grid or adding pairs runs only the
+# new fits (and the per-pair and overall aggregations that read them). A fit saves the model
+# and its certificate only; metrics, projections, mirror images and figures are per-pair jobs
+# computed from the saved models. Each fit's process hands the job to a fork server (see
+# workflow/scripts/svm_fit.py); BOUNDARY_TILTING_FORK_SERVER=0 runs every fit in a fresh
+# interpreter instead (same results).
 
 
 include: "svm_helpers.smk"
+
+
+# On SLURM the profile groups a pair's jobs into one SLURM job (profiles/slurm, group
+# svm_pair). Inside it, Snakemake runs "local" rules itself instead of starting an srun step
+# with a Snakemake process of its own for each (seconds per job, for jobs of a fraction of a
+# second). Outside a group (e.g. a cluster run without the profile's groups) local rules run
+# on the submitting host; locally they make no difference.
+localrules:
+    pair_data,
+    svm_fit,
+    svm_pair_metrics,
+    svm_projections,
+    svm_mirrors,
+    svm_figures,
 
 
 rule svm_fit:
@@ -25,33 +41,32 @@ rule svm_fit:
         mem_mb=1000,
         runtime=10,
     params:
-        alpha=svm_exponent,
-        pixel_scale=float(config["svm"]["pixel_scale"]),
-        objective=str(config["svm"]["objective"]),
-        gap_tolerance=float(config["svm"]["gap_tolerance"]),
-        # a change of the solver code reruns the fits (Snakemake tracks only the rule's own code)
-        code=SVM_FIT_CODE,
-        python=SVM_PYTHON,
-        script=SVM_FIT_SCRIPT,
+        **svm_fit_params(),
     shell:
-        "{params.python} -S {params.script} --pair-data {input} --output {output} --log {log}"
-        " --pair {wildcards.pair} --alpha={params.alpha} --pixel-scale {params.pixel_scale}"
+        '"$BOUNDARY_TILTING_PYTHON" -S "$BOUNDARY_TILTING_SCRIPTS/svm_fit.py"'
+        " --pair-data {input} --output {output} --log {log}"
+        " --pair {wildcards.pair} --alpha={wildcards.alpha} --pixel-scale {params.pixel_scale}"
         " --objective {params.objective} --gap-tolerance {params.gap_tolerance}"
 
 
 rule svm_pair_metrics:
     input:
-        svm_model_files,
+        pair="results/data/pairs/{pair}.npz",
+        models=svm_model_files,
     output:
         "results/svm/{pair}/metrics.csv",
     log:
         "logs/svm/{pair}/metrics.log",
+    benchmark:
+        "benchmarks/svm/{pair}/metrics.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=5,
+    params:
+        code=SVM_ANALYSIS_CODE,
     script:
         "../scripts/svm_pair_metrics.py"
 
@@ -69,6 +84,8 @@ rule svm_metrics:
         parquet="results/svm/metrics.parquet",
     log:
         "logs/svm/metrics.log",
+    benchmark:
+        "benchmarks/svm/metrics.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -87,12 +104,16 @@ rule svm_projections:
         "results/svm/{pair}/projections.npz",
     log:
         "logs/svm/{pair}/projections.log",
+    benchmark:
+        "benchmarks/svm/{pair}/projections.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=5,
+    params:
+        code=SVM_ANALYSIS_CODE,
     script:
         "../scripts/svm_projections.py"
 
@@ -105,6 +126,8 @@ rule svm_mirrors:
         csv="results/svm/{pair}/mirrors.csv",
     log:
         "logs/svm/{pair}/mirrors.log",
+    benchmark:
+        "benchmarks/svm/{pair}/mirrors.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -112,7 +135,8 @@ rule svm_mirrors:
         mem_mb=1000,
         runtime=5,
     params:
-        representatives=str(config["svm"]["representatives"]),
+        code=SVM_ANALYSIS_CODE,
+        representatives=svm_representatives,
     script:
         "../scripts/svm_mirrors.py"
 
@@ -155,6 +179,8 @@ rule svm_figures:
         mirrors_pdf="results/figures/4_svm_{pair}_mirrors.pdf",
     log:
         "logs/svm/{pair}/figures.log",
+    benchmark:
+        "benchmarks/svm/{pair}/figures.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -162,6 +188,7 @@ rule svm_figures:
         mem_mb=2000,
         runtime=10,
     params:
+        code=SVM_FIGURES_CODE,
         figure_exponents=svm_figure_exponents(),
     script:
         "../scripts/svm_figures.py"
@@ -180,6 +207,8 @@ rule svm_overview:
         "results/figures/4_svm_overview_curves.pdf",
     log:
         "logs/svm/overview.log",
+    benchmark:
+        "benchmarks/svm/overview.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -187,6 +216,7 @@ rule svm_overview:
         mem_mb=1000,
         runtime=5,
     params:
+        code=SVM_FIGURES_CODE,
         highlight=svm_overview_highlight(),
     script:
         "../scripts/svm_overview.py"

@@ -1,40 +1,75 @@
 # SVM stage: constants, input functions and params of its rules (svm.smk).
 
 
+import csv
+
 from tilting import svm_analysis as tilting_svm_analysis  # noqa: E402
 
 SVM_FIGURES = ["histograms", "curves", "plane", "mirrors"]
+SVM_PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "tilting"
 # svm_fit is a shell job, `python -S svm_fit.py ...`: a stdlib-only process that hands the fit
 # to a fork server with numpy already imported (tilting.forkserver). The interpreter is the
-# venv's, or the conda environment's python when rules run in their conda environments.
-SVM_PYTHON = (
+# one running Snakemake, or the conda environment's python when rules run in their conda
+# environments. Where the interpreter and the script lie changes no model, so they reach the
+# shell command as environment variables, neither params nor command text that Snakemake
+# would compare: a moved clone or a venv reached through another path reruns no fit.
+os.environ["BOUNDARY_TILTING_PYTHON"] = (
     "python"
     if "conda" in str(workflow.deployment_settings.deployment_method).lower()
     else sys.executable
 )
-SVM_FIT_SCRIPT = str(Path(workflow.basedir) / "workflow" / "scripts" / "svm_fit.py")
+os.environ["BOUNDARY_TILTING_SCRIPTS"] = str(
+    Path(workflow.basedir) / "workflow" / "scripts"
+)
+
+
+envvars:
+    "BOUNDARY_TILTING_PYTHON",
+    "BOUNDARY_TILTING_SCRIPTS",
+
+
+# The code that computes a model file: editing it reruns every fit (a param); the analysis
+# code reruns the per-pair jobs that use it, never the fits.
 SVM_FIT_CODE = tilting_settings.source_digest(
-    SVM_FIT_SCRIPT,
-    *(
-        Path(workflow.basedir) / "workflow" / "scripts" / "tilting" / name
-        for name in (
-            "svm_fit_job.py",
-            "svm.py",
-            "svm_analysis.py",
-            "geometry.py",
-            "data.py",
-            "jobs.py",
-        )
-    ),
+    *(SVM_PACKAGE / name for name in ("svm.py", "svm_ipm.py", "svm_fit_job.py"))
 )
-SVM_REPRESENTATIVES = str(
-    Path(workflow.basedir) / "workflow" / "resources" / "authors_representatives.tsv"
+SVM_ANALYSIS_CODE = tilting_settings.source_digest(
+    *(SVM_PACKAGE / name for name in ("svm_analysis.py", "geometry.py"))
+)
+SVM_FIGURES_CODE = tilting_settings.source_digest(
+    *(SVM_PACKAGE / name for name in ("svm_analysis.py", "geometry.py")),
+    *sorted((SVM_PACKAGE / "plots").glob("*.py")),
 )
 
 
-def svm_exponent(wildcards):
-    """The lambda exponent of an svm_fit job, from its file name."""
-    return tilting_settings.parse_exponent(wildcards.alpha)
+def svm_fit_params():
+    """Everything besides the pair's data and lambda that determines a model."""
+    return {
+        "pixel_scale": float(config["svm"]["pixel_scale"]),
+        "objective": str(config["svm"]["objective"]),
+        "gap_tolerance": float(config["svm"]["gap_tolerance"]),
+        "code": SVM_FIT_CODE,
+    }
+
+
+def svm_representatives(wildcards):
+    """The positions of the pair's representative images among the training images of each
+    digit (the authors' table, workflow/resources/authors_representatives.tsv), or "first".
+
+    A param, not an input: the rows of the table that matter, not where the repository lies.
+    """
+    if config["svm"]["representatives"] != "authors":
+        return "first"
+    table = workflow.source_path("../resources/authors_representatives.tsv")
+    with open(table) as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if row["pair"] == wildcards.pair:
+            return {"index_a": int(row["index_a"]), "index_b": int(row["index_b"])}
+    raise ValueError(
+        f"invalid config: svm.representatives: pair {wildcards.pair} is not in the authors' table; "
+        "use svm.representatives: first"
+    )
 
 
 def svm_model_files(wildcards):
@@ -62,16 +97,17 @@ def svm_figure_models(wildcards):
 
 
 def svm_mirror_inputs(wildcards):
-    """Pair data, models and their tilting planes; the authors' table (+ MNIST labels for a random sample)."""
+    """Pair data, models and their tilting planes (+ MNIST labels for the authors' images of a random sample)."""
     inputs = {
         "pair": f"results/data/pairs/{wildcards.pair}.npz",
         "models": svm_model_files(wildcards),
         "projections": f"results/svm/{wildcards.pair}/projections.npz",
     }
-    if config["svm"]["representatives"] == "authors":
-        inputs["representatives"] = SVM_REPRESENTATIVES
-        if config["sample"]["method"] != "first":
-            inputs["mnist"] = "results/data/mnist.npz"
+    if (
+        config["svm"]["representatives"] == "authors"
+        and config["sample"]["method"] != "first"
+    ):
+        inputs["mnist"] = "results/data/mnist.npz"
     return inputs
 
 

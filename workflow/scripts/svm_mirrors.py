@@ -11,22 +11,17 @@ from tilting.settings import ConfigError
 from tilting.svm_analysis import mirror_pair, read_model, representative_rows
 
 
-def representative_positions(smk, pair_name):
+def representative_positions(representatives):
     """(index_a, index_b): positions among the training images of each digit in file order."""
-    if smk.params.representatives == "first":
+    if representatives == "first":
         return 0, 0
-    with open(smk.input.representatives) as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    for row in csv.DictReader(lines, delimiter="\t"):
-        if row["pair"] == pair_name:
-            return int(row["index_a"]), int(row["index_b"])
-    raise ConfigError(f"svm.representatives: pair {pair_name} missing from {smk.input.representatives}")
+    return int(representatives["index_a"]), int(representatives["index_b"])
 
 
 def main(smk, log):
     pair_name = smk.wildcards.pair
     pair = read_pair(smk.input.pair)
-    index_a, index_b = representative_positions(smk, pair_name)
+    index_a, index_b = representative_positions(smk.params.representatives)
     train_labels = None
     if "mnist" in smk.input.keys():
         with np.load(smk.input.mnist) as archive:

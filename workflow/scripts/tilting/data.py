@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,9 +146,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> None:
-    """np.savez through atomic_path."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, **arrays)
+    """np.savez through atomic_path, with a fixed date in the archive: identical arrays give
+    identical bytes (np.savez stamps each member with the time of writing)."""
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(member, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(value), allow_pickle=False)
 
 
 def parse_pair(pair: str) -> tuple[int, int]:

@@ -39,6 +39,7 @@ IDLE_ENV = "BOUNDARY_TILTING_FORK_SERVER_IDLE"  # seconds a server waits for the
 DIR_ENV = "BOUNDARY_TILTING_FORK_SERVER_DIR"  # folder of the sockets (default: per-user in /tmp)
 IDLE_SECONDS = 60.0
 START_TIMEOUT = 30.0  # seconds a client waits for a server it started
+HANDSHAKE_TIMEOUT = 30.0  # seconds a client waits for a server to take its job
 _INT = struct.Struct(">i")
 _FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # from a client to its job
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -55,12 +56,20 @@ def enabled() -> bool:
     return os.environ.get(ENABLE_ENV, "1") != "0"
 
 
-def socket_dir() -> str:
-    base = os.environ.get(DIR_ENV)
-    if base:
-        return base
-    tmp = os.environ.get("TMPDIR") or "/tmp"
-    return os.path.join(tmp, f"boundary-tilting-{os.getuid()}")
+def socket_dirs() -> list[str]:
+    """Where a server's socket may live, in order: the first folder that is private to this user.
+
+    The per-user runtime folder comes first (private by design); a world-writable /tmp, where
+    another user may have created the folder first, comes next; the home folder's cache last.
+    """
+    if os.environ.get(DIR_ENV):
+        return [os.environ[DIR_ENV]]
+    folders = []
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        folders.append(os.path.join(os.environ["XDG_RUNTIME_DIR"], "boundary-tilting"))
+    folders.append(os.path.join(os.environ.get("TMPDIR") or "/tmp", f"boundary-tilting-{os.getuid()}"))
+    folders.append(os.path.join(os.path.expanduser("~"), ".cache", "boundary-tilting"))
+    return folders
 
 
 def server_key(module: str) -> str:
@@ -87,7 +96,8 @@ def run(module: str, argv: list[str], script: str) -> None:
     """Run job ``module`` with ``argv`` through its server (started if needed); exit with its status.
 
     ``script`` is the calling script: the fallback runs it again in a fresh interpreter with
-    the server turned off.
+    the server turned off. Only a job that no server has started falls back, so a job never
+    runs twice.
     """
     if enabled():
         try:
@@ -109,6 +119,7 @@ def run(module: str, argv: list[str], script: str) -> None:
 
 
 def _request(module: str, argv: list[str]) -> int:
+    """The job's exit status; ServerUnavailable while no server has taken the job."""
     folder = _private_folder()
     path = os.path.join(folder, server_key(module) + ".sock")
     if len(os.fsencode(path)) > 100:  # sun_path holds 108 bytes
@@ -117,14 +128,17 @@ def _request(module: str, argv: list[str]) -> int:
     for _ in range(3):
         connection = _connect_or_start(module, path)
         try:
+            # a server answers with its child's pid at once; one that does not is stuck
+            connection.settimeout(HANDSHAKE_TIMEOUT)
             socket.send_fds(connection, [_INT.pack(len(payload)) + payload], [0, 1, 2])
             header = _receive_exactly(connection, _INT.size)
         except OSError:
             header = None
-        if header is None:  # the server went away before forking (idle exit): try again
+        if header is None:  # the server went away (idle exit) or is stuck: try again
             connection.close()
             continue
         (child,) = _INT.unpack(header)
+        connection.settimeout(None)  # the job itself may take as long as it needs
 
         def forward(signum, frame):
             try:
@@ -135,27 +149,33 @@ def _request(module: str, argv: list[str]) -> int:
 
         for signum in _FORWARDED_SIGNALS:
             signal.signal(signum, forward)
-        status = _receive_exactly(connection, _INT.size)
+        try:
+            status = _receive_exactly(connection, _INT.size)
+        except OSError:
+            status = None
         for signum in _FORWARDED_SIGNALS:
             signal.signal(signum, signal.SIG_DFL)  # the child's pid may be reused from now on
         if status is None:
             print(f"ERROR: fork server: job process {child} ended without an exit status", file=sys.stderr)
             return 1
         return _INT.unpack(status)[0]
-    raise ServerUnavailable(f"{path} closed the connection three times")
+    raise ServerUnavailable(f"{path} did not take the job in three tries")
 
 
 def _private_folder() -> str:
-    """The socket folder, created if needed; only a folder no other user can write to will do."""
-    folder = socket_dir()
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError as err:
-        raise ServerUnavailable(f"cannot create {folder}: {err}") from None
-    if info.st_uid != os.getuid() or (info.st_mode & 0o077) or not os.path.isdir(folder) or os.path.islink(folder):
-        raise ServerUnavailable(f"{folder} must be a private folder owned by this user (mode 700)")
-    return folder
+    """The first of socket_dirs() that is, or can be made, a folder only this user can use."""
+    reasons = []
+    for folder in socket_dirs():
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            info = os.lstat(folder)
+        except OSError as err:
+            reasons.append(f"cannot create {folder}: {err.strerror}")
+            continue
+        if info.st_uid == os.getuid() and not (info.st_mode & 0o077) and os.path.isdir(folder) and not os.path.islink(folder):
+            return folder
+        reasons.append(f"{folder} is not a private folder of this user (mode 700)")
+    raise ServerUnavailable("; ".join(reasons))
 
 
 def _connect(path: str) -> socket.socket | None:
@@ -181,25 +201,30 @@ def _connect_or_start(module: str, path: str) -> socket.socket:
     import fcntl
     import time
 
-    # one client at a time starts the server; the others wait here, then connect
-    with open(path[: -len(".sock")] + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        connection = _connect(path)
-        if connection is not None:
-            return connection
-        try:
-            os.unlink(path)  # a stale socket: its server is gone
-        except FileNotFoundError:
-            pass
-        server = _spawn_server(module, path)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+    try:
+        # one client at a time starts the server; the others wait here, then connect
+        with open(path[: -len(".sock")] + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             connection = _connect(path)
             if connection is not None:
                 return connection
-            if server.poll() is not None:  # it died starting (e.g. an import failed): no use waiting
-                raise ServerUnavailable(f"the server for {module} exited with status {server.returncode} (see {path[:-5]}.log)")
-            time.sleep(0.01)
+            try:
+                os.unlink(path)  # a stale socket: its server is gone
+            except FileNotFoundError:
+                pass
+            server = _spawn_server(module, path)
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline:
+                connection = _connect(path)
+                if connection is not None:
+                    return connection
+                if server.poll() is not None:  # it died starting (e.g. an import failed): no use waiting
+                    raise ServerUnavailable(
+                        f"the server for {module} exited with status {server.returncode} (see {path[:-5]}.log)"
+                    )
+                time.sleep(0.01)
+    except OSError as err:  # e.g. a folder where the socket belongs
+        raise ServerUnavailable(f"cannot start a server at {path}: {err}") from None
     raise ServerUnavailable(f"the server for {module} did not start within {START_TIMEOUT:.0f} s (see {path[:-5]}.log)")
 
 

@@ -7,7 +7,8 @@ the 0-255 scale; 1: the [0, 1] scale). A model (w, b) fitted on that scale acts 
 reported here is in grey levels of the 0-255 scale, whatever the fitting scale, and
 ``w_norm`` is the norm of the 0-255-scale weights, so that s(x) = w_norm * d(x).
 
-Only numpy is imported: the per-model job that uses this module must start fast.
+The per-pair jobs (metrics, projections, mirrors, figures) compute all of this from the saved
+models (w, b): editing it reruns those jobs, never the fits.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ METRIC_COLUMNS = [
     "bias_unique",
     "solver",
     "iterations",
-    "fit_seconds",
 ]
 
 
@@ -107,24 +107,6 @@ def model_metrics(
         "err_test": geometry.error_rate(x_test, y_test, w, b),
         "identity_residual": identity_residual(d_adv, centroid_i, centroid_j, theta),
     }
-
-
-def pair_model_metrics(w: np.ndarray, b: float, pair, x_train: np.ndarray | None = None) -> dict:
-    """:func:`model_metrics` on a :class:`tilting.data.PairData` (0-255 weights ``w``).
-
-    ``x_train``: the pair's training images as float64, when the caller has them already.
-    """
-    return model_metrics(
-        w,
-        b,
-        pair.x_train if x_train is None else x_train,
-        pair.y_train,
-        pair.x_test,
-        pair.y_test,
-        pair.centroid_i,
-        pair.centroid_j,
-        pair.mean_image,
-    )
 
 
 def plane_projection(x: np.ndarray, w: np.ndarray, b: float, basis: np.ndarray, origin: np.ndarray):
@@ -262,9 +244,21 @@ def read_model(path) -> dict:
     return model
 
 
-def metrics_row(model: dict) -> dict:
-    """One row of the metrics table (METRIC_COLUMNS) from a model read by :func:`read_model`."""
-    row = {column: model[column] for column in METRIC_COLUMNS}
+def metrics_row(model: dict, pair) -> dict:
+    """One row of the metrics table (METRIC_COLUMNS): a model read by :func:`read_model` on its
+    pair's data (a :class:`tilting.data.PairData`)."""
+    metrics = model_metrics(
+        model["w_reference"],
+        model["b"],
+        pair.x_train,
+        pair.y_train,
+        pair.x_test,
+        pair.y_test,
+        pair.centroid_i,
+        pair.centroid_j,
+        pair.mean_image,
+    )
+    row = {**{key: model[key] for key in METRIC_COLUMNS if key in model}, **metrics}
     row["bias_unique"] = bool(row["bias_unique"])
     row["iterations"] = int(row["iterations"])
-    return row
+    return {column: row[column] for column in METRIC_COLUMNS}

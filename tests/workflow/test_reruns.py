@@ -1,0 +1,91 @@
+"""What a rerun redoes: a fit reruns exactly when its model would change.
+
+Dry runs over a copy of the finished smoke run: the repository moved elsewhere, the venv reached
+through another path, an edit of the analysis code (reruns the per-pair jobs, never a fit) and
+an edit of the solver (reruns every fit).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, job_counts
+
+#: what a clone holds that the workflow reads
+REPO_ENTRIES = ["Snakefile", "config.yaml", "config", "workflow", "envs", "profiles"]
+
+
+def clone_to(target: Path) -> Path:
+    """A copy of the repository's workflow at another path (file times kept, as mv or rsync -a)."""
+    target.mkdir(parents=True)
+    for entry in REPO_ENTRIES:
+        source = REPO / entry
+        if source.is_dir():
+            shutil.copytree(source, target / entry, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / entry)
+    return target
+
+
+def dry_run(workdir: Path, repo: Path, python: str = sys.executable) -> tuple[dict[str, int], str]:
+    config = workdir / "config.yaml"
+    command = [
+        python, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(config), "--cores", "1", "--dry-run",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    return job_counts(output), output
+
+
+@pytest.fixture
+def finished(smoke_run, copy_of):
+    """A copy of the finished smoke run, with nothing left to do."""
+    workdir = copy_of(smoke_run)
+    counts, output = dry_run(workdir, REPO)
+    assert counts == {} and "Nothing to be done" in output, counts
+    return workdir
+
+
+def smoke_fits(workdir: Path) -> int:
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    grid = config["svm"]["lambda_exponents"]
+    return len(config["pairs"]) * int(round((grid["stop"] - grid["start"]) / grid["step"]) + 1)
+
+
+def test_a_moved_clone_reruns_nothing(finished, tmp_path):
+    counts, output = dry_run(finished, clone_to(tmp_path / "elsewhere"))
+    assert counts == {} and "Nothing to be done" in output, counts
+
+
+def test_the_venv_through_another_path_reruns_nothing(finished, tmp_path):
+    link = tmp_path / "venv-link"
+    link.symlink_to(Path(sys.prefix), target_is_directory=True)
+    python = link / "bin" / Path(sys.executable).name
+    counts, output = dry_run(finished, REPO, python=str(python))
+    assert counts == {} and "Nothing to be done" in output, counts
+
+
+def test_an_analysis_edit_reruns_the_per_pair_jobs_never_a_fit(finished, tmp_path):
+    repo = clone_to(tmp_path / "edited")
+    module = repo / "workflow" / "scripts" / "tilting" / "svm_analysis.py"
+    module.write_text(module.read_text() + "\n# an edit of the analysis code\n")
+    counts, _ = dry_run(finished, repo)
+    pairs = len(yaml.safe_load((finished / "config.yaml").read_text())["pairs"])
+    assert "svm_fit" not in counts, counts
+    assert counts.get("svm_pair_metrics") == pairs and counts.get("svm_mirrors") == pairs, counts
+
+
+def test_a_solver_edit_reruns_every_fit(finished, tmp_path):
+    repo = clone_to(tmp_path / "edited")
+    module = repo / "workflow" / "scripts" / "tilting" / "svm_ipm.py"
+    module.write_text(module.read_text() + "\n# an edit of the solver\n")
+    counts, _ = dry_run(finished, repo)
+    assert counts.get("svm_fit") == smoke_fits(finished), counts
