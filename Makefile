@@ -10,7 +10,7 @@ SNAKEMAKE_ARGS ?=
 MNIST_DIR ?=
 OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
 
-.PHONY: run test dry-run report bench bench-svm bench-lenet lint clean venv
+.PHONY: run test dry-run unlock report bench bench-svm bench-lenet lint clean venv
 
 venv: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ run: venv
 
 dry-run: venv
 	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+
+# After kill -9 (or a crash of the machine) the working directory stays locked; this removes
+# the stale lock, then `make run` finishes what the killed run left incomplete.
+unlock: venv
+	$(BIN)/snakemake --unlock --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 test: venv
 	$(BIN)/python -m pytest tests

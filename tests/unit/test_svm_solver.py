@@ -272,3 +272,20 @@ def test_article_matches_generic_qp_dual(seed, lam):
     bound = np.sqrt((fit.objective - fit.dual_objective) / lam) + np.sqrt(max(fit.objective - qp, 0.0) / lam) * 2
     assert np.linalg.norm(fit.w - w_qp) <= bound + 1e-9
     assert np.linalg.norm(fit.w - w_qp) <= 1e-2 * np.linalg.norm(w_qp)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 2.0])
+def test_a_rescaled_problem_is_the_same_problem(alpha):
+    """Pixels on [0, 1] (x_scale 1/255, lambda / 255^2) and on 0-255: the solver normalizes the
+    scale itself, so both take the same iterations to the same model (w scaled by 255)."""
+    x, y = sparse_uint8_problem(23)
+    lam = 10.0**alpha
+    grey = svm.fit_linear_svm(x, y, lam)
+    unit = svm.fit_linear_svm(x, y, lam / 255.0**2, x_scale=1.0 / 255.0)
+    assert (unit.solver, unit.iterations) == (grey.solver, grey.iterations)
+    np.testing.assert_allclose(unit.w / 255.0, grey.w, rtol=1e-10, atol=1e-12 * np.abs(grey.w).max())
+    assert unit.b == pytest.approx(grey.b, rel=1e-10, abs=1e-12)
+    assert unit.objective == pytest.approx(grey.objective, rel=1e-10)
+    # float images on the [0, 1] scale given directly: the same model too
+    floats = svm.fit_linear_svm(x / 255.0, y, lam / 255.0**2)
+    np.testing.assert_allclose(floats.w, unit.w, rtol=1e-6, atol=1e-9 * np.abs(unit.w).max())

@@ -117,7 +117,7 @@ def run(argv: list[str]) -> None:
     )
     log.info(
         "%s: %s, %d iterations, gap %.2e, bias_unique %s; timing: load %.3f s, fit %.3f s (solver CPU %.3f s), "
-        "save %.3f s",
+        "save %.3f s; process %d, parent %d",
         where,
         fit.solver,
         fit.iterations,
@@ -127,4 +127,6 @@ def run(argv: list[str]) -> None:
         fitted - start,
         fit.seconds,
         time.perf_counter() - fitted,
+        os.getpid(),
+        os.getppid(),  # the fork server, when the job was forked
     )
