@@ -301,6 +301,12 @@ def test_smoke_workflow_on_slurm_equals_local_run(
     lam_files = [r for r in ours if re.fullmatch(r"results/svm/\dv\d/lam_.*\.npz", r)]
     assert len(lam_files) == len(config["pairs"]) * 3, lam_files
     assert any(r.startswith("results/data/pairs/") for r in ours)
+    # inside each pair's SLURM job the fits ran in that job's own Snakemake (local rules, no srun
+    # step and no new Snakemake per fit), all forked by one fork server
+    for pair in config["pairs"]:
+        fit_logs = sorted((workdir / "logs" / "svm" / pair).glob("lam_*.log"))
+        parents = {re.search(r"parent (\d+)", path.read_text()).group(1) for path in fit_logs}
+        assert len(fit_logs) == 3 and len(parents) == 1, (pair, parents)
     publish(dict(report, files_compared=kinds), record_property)
 
 

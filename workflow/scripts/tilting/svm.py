@@ -12,10 +12,11 @@ objective of a feasible dual point, and their relative gap; a fit whose gap exce
 tolerance raises :class:`SolverError`.
 
 Scale. The solver works on its own copy of the data, x c with c a power of two that brings
-the largest image norm near 1, and with lam c^2 / x_scale^2 in place of lam (the same
-minimizers, w rescaled on return). Images on the 0-255 scale and on the [0, 1] scale
-(``x_scale`` 1/255) thus give the same internal problem: the same iterations and time, and a
-power of two keeps integer pixels exact in float32.
+the largest image norm near 2^12 (MNIST's on the 0-255 scale, where the interior-point method's
+float32 steps were tuned: the unscaled bias column weighs against the pixels there), and with
+lam c^2 / x_scale^2 in place of lam (the same minimizers, w rescaled on return). Images on the
+0-255 scale and on the [0, 1] scale (``x_scale`` 1/255) thus give the same internal problem: the
+same iterations and time; and a power of two keeps integer pixels exact in float32.
 
 Method: where every point can lie inside the margin (large lam) the solution is known in
 closed form and is returned directly (still certified); otherwise the interior-point method
@@ -41,7 +42,7 @@ from . import svm_ipm
 OBJECTIVES = ("article", "vlfeat")
 MAX_ITERATIONS = 200
 TARGET_FACTOR = 0.5  # the interior-point method aims at this fraction of the requested gap
-TARGET_LOG2_NORM = 12.0  # see _Problem
+TARGET_LOG2_NORM = 12.0  # log2 of the largest image norm on the solver's scale (see above)
 
 
 class SolverError(RuntimeError):
