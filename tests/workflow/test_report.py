@@ -19,19 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, run_snakemake, smoke_config
+from conftest import CHROMIUM_FLAGS, REPO, browser_missing, find_chromium, run_snakemake, smoke_config
 
 from tilting import claims
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WINDOW = (1400, 900)
 
 
@@ -184,13 +175,6 @@ def test_report_captions_render_without_rst_errors(report):
         pytest.fail("captions with reStructuredText errors (quote formulas as ``...``):\n" + "\n".join(files or errors))
 
 
-def find_chromium() -> str | None:
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 def with_view(html: str, view_js: str) -> str:
     """The report with a script that opens one result once the page has loaded."""
     script = (
@@ -210,7 +194,7 @@ def chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProc
 def test_report_opens_in_headless_chromium(report, tmp_path):
     binary = find_chromium()
     if binary is None:
-        pytest.skip("no Chromium on PATH (apt-get install -y --no-install-recommends chromium)")
+        browser_missing("no Chromium on PATH (apt-get install -y --no-install-recommends chromium)")
     _, html, _, _ = report
     results = report_json(html, "results")
     figure = next(p for p in sorted(results) if p.endswith(".png"))
