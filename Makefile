@@ -11,8 +11,9 @@ MNIST_DIR ?=
 OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
 # The console of `make run`: Snakemake's --quiet rules prints one line per finished job (its rule)
 # and "N of M steps (x%) done", not every job's inputs, outputs and reason. QUIET= shows them all.
+# (--quiet=VALUE: the spaced form would take the targets that follow for more values.)
 QUIET ?= rules
-QUIET_ARG := $(if $(QUIET),--quiet $(QUIET),)
+QUIET_ARG := $(if $(QUIET),--quiet=$(QUIET),)
 
 .PHONY: run test dry-run report bench bench-svm bench-lenet lint clean venv
 

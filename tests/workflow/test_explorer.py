@@ -15,12 +15,13 @@ import json
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHROMIUM_FLAGS, browser_missing, find_chromium
+from conftest import CHROMIUM_FLAGS, browser_missing, find_chromium, run_snakemake, smoke_config
 
 from tilting import explorer
 
@@ -238,3 +239,34 @@ def test_explorer_in_chromium(smoke_run, browser, tmp_path):
     # nothing was fetched: every image is a data: URI (not listed), no script or style file
     fetched = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert [name for name in fetched if not name.startswith("data:")] == []
+
+
+def test_zip_report_carries_the_working_explorer(smoke_run, tiny_mnist, browser, tmp_path):
+    """make report's default: a zip whose report opens the explorer, which then works inside it."""
+    from selenium.webdriver.common.by import By
+
+    archive = tmp_path / "report.zip"
+    result = run_snakemake(smoke_run, smoke_config(*tiny_mnist), "--report", str(archive))
+    assert result.returncode == 0, result.stderr[-4000:]
+    with zipfile.ZipFile(archive) as handle:
+        names = handle.namelist()
+        pages = [name for name in names if name.endswith("/index.html")]
+        assert len(pages) == 1, names
+        assert handle.read(pages[0]) == page_path(smoke_run).read_bytes()
+        handle.extractall(tmp_path / "unzipped")
+    report = tmp_path / "unzipped" / "report" / "report.html"
+    browser.get(report.as_uri())
+    wait_for(browser, lambda d: d.execute_script("return typeof app !== 'undefined'"), "report not rendered")
+    browser.execute_script(
+        "const p = Object.keys(results).find(k => k.endsWith('explorer/index.html'));"
+        "app.showCategory('Explorer'); app.setView({content: 'html', contentPath: results[p].data_uri, resultPath: p});"
+    )
+    frame = wait_for(browser, lambda d: d.find_elements(By.TAG_NAME, "iframe"), "the explorer is not shown")[0]
+    browser.switch_to.frame(frame)
+    try:
+        wait_for(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"), "explorer not ready")
+        assert browser.find_element(By.ID, "pair").get_attribute("value") == "0"
+    finally:
+        browser.switch_to.default_content()
+    browser.save_screenshot(str(tmp_path / "report_explorer.png"))
+    keep_screenshot(tmp_path / "report_explorer.png")

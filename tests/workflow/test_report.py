@@ -60,8 +60,11 @@ def test_report_embeds_every_figure_and_table(report):
         entry = results[figure]
         assert entry["mime_type"] == "image/png"
         assert data_uri_bytes(entry["data_uri"]) == (workdir / figure).read_bytes()
-    # the article's parts are report categories
-    assert {"Claims", "Tables"} <= set(categories)
+    # the article's parts are report categories; the run explorer is embedded whole
+    assert {"Claims", "Tables", "Explorer"} <= set(categories)
+    explorer = results["results/explorer/index.html"]
+    assert explorer["mime_type"] == "text/html"
+    assert data_uri_bytes(explorer["data_uri"]) == (workdir / "results" / "explorer" / "index.html").read_bytes()
     in_claims = [path for sub in categories["Claims"].values() for path in sub]
     assert sorted(in_claims) == ["results/tables/claims.csv", "results/tables/claims.html"]
     tables = sorted(p.relative_to(workdir).as_posix() for p in (workdir / "results" / "tables").glob("*.csv"))

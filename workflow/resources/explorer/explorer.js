@@ -257,7 +257,27 @@
     return Plotly.react("plot-histogram", traces, layout, PLOT_CONFIG);
   }
 
+  function curveMarkers(pair, k) {
+    // the current lambda: a dot on each curve and a vertical line in each panel
+    const m = pair.metrics;
+    const dots = [m.theta_deg[k], m.d_adv[k], 100 * m.err_train[k], 100 * m.err_test[k]];
+    const shapes = [];
+    ["x", "x2", "x3"].forEach(function (axis) {
+      const yref = axis.replace("x", "y") + " domain";
+      shapes.push({ type: "line", xref: axis, yref: yref, x0: m.lam[k], x1: m.lam[k], y0: 0, y1: 1, line: { color: "#000", width: 1 } });
+      shapes.push({ type: "line", xref: axis, yref: yref, x0: m.lam[pair.optimal], x1: m.lam[pair.optimal], y0: 0, y1: 1, line: { color: "#777", width: 1, dash: "dot" } });
+    });
+    return { x: dots.map(function () { return [m.lam[k]]; }), y: dots.map(function (v) { return [v]; }), shapes: shapes };
+  }
+
   function drawCurves(pair, k) {
+    const markers = curveMarkers(pair, k);
+    const gd = document.getElementById("plot-curves");
+    if (gd.dataset.pair === pair.name) {
+      // same pair: only the markers move (a full redraw of three panels costs more)
+      return Plotly.update(gd, { x: markers.x, y: markers.y }, { shapes: markers.shapes }, [4, 5, 6, 7]);
+    }
+    gd.dataset.pair = pair.name;
     const m = pair.metrics;
     const percent = function (values) { return values.map(function (v) { return 100 * v; }); };
     const traces = [
@@ -266,16 +286,11 @@
       { x: m.lam, y: percent(m.err_train), name: "err_train (%)", xaxis: "x3", yaxis: "y3", line: { color: "#2ca02c" } },
       { x: m.lam, y: percent(m.err_test), name: "err_test (%)", xaxis: "x3", yaxis: "y3", line: { color: "#9467bd" } },
     ].map(function (trace) { return Object.assign({ type: "scatter", mode: "lines" }, trace); });
-    const current = [
-      [m.theta_deg[k], "x", "y"], [m.d_adv[k], "x2", "y2"], [100 * m.err_train[k], "x3", "y3"], [100 * m.err_test[k], "x3", "y3"],
-    ];
-    current.forEach(function (point) {
-      traces.push({ type: "scatter", mode: "markers", x: [m.lam[k]], y: [point[0]], xaxis: point[1], yaxis: point[2], showlegend: false, marker: { color: "#000", size: 8 } });
-    });
-    const shapes = [];
-    ["x", "x2", "x3"].forEach(function (axis) {
-      shapes.push({ type: "line", xref: axis, yref: axis.replace("x", "y") + " domain", x0: m.lam[k], x1: m.lam[k], y0: 0, y1: 1, line: { color: "#000", width: 1 } });
-      shapes.push({ type: "line", xref: axis, yref: axis.replace("x", "y") + " domain", x0: m.lam[pair.optimal], x1: m.lam[pair.optimal], y0: 0, y1: 1, line: { color: "#777", width: 1, dash: "dot" } });
+    [["x", "y"], ["x2", "y2"], ["x3", "y3"], ["x3", "y3"]].forEach(function (axes, j) {
+      traces.push({
+        type: "scatter", mode: "markers", x: markers.x[j], y: markers.y[j], xaxis: axes[0], yaxis: axes[1],
+        showlegend: false, hoverinfo: "skip", marker: { color: "#000", size: 8 },
+      });
     });
     const axis = function (domain, title) {
       return [{ type: "log", domain: domain, title: { text: "λ" }, exponentformat: "power" }, { title: { text: title }, rangemode: "tozero" }];
@@ -285,12 +300,12 @@
     const [x3, y3] = axis([0.72, 1], "error (%)");
     y2.anchor = "x2"; y3.anchor = "x3"; x2.anchor = "y2"; x3.anchor = "y3";
     const layout = {
-      margin: { l: 55, r: 10, t: 15, b: 45 },
+      margin: { l: 55, r: 10, t: 25, b: 45 },
       xaxis: x1, yaxis: y1, xaxis2: x2, yaxis2: y2, xaxis3: x3, yaxis3: y3,
-      shapes: shapes,
-      legend: { orientation: "h", x: 0.72, y: 1.12, font: { size: 10 } },
+      shapes: markers.shapes,
+      legend: { orientation: "h", x: 0.72, y: 1.15, font: { size: 10 } },
     };
-    return Plotly.react("plot-curves", traces, layout, PLOT_CONFIG);
+    return Plotly.react(gd, traces, layout, PLOT_CONFIG);
   }
 
   function drawTile(canvasId, image, side, row, col) {

@@ -113,6 +113,12 @@ def grey_levels(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(images, dtype=np.float64)), 0, 255).astype(np.uint8)
 
 
+def significant(values, digits: int = 7) -> list:
+    """Floats as nested lists with ``digits`` significant digits: shorter JSON for values only drawn."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.vectorize(lambda v: float(f"{v:.{digits}g}"), otypes=[float])(values).tolist()
+
+
 def square_side(pixels: int) -> int:
     side = int(round(math.sqrt(pixels)))
     if side * side != pixels:
@@ -193,10 +199,10 @@ def pair_view(name: str, metrics, projections: dict, mirrors: dict, points_per_c
             # z_hat coordinate: the same in every model's plane
             "u": quantize(coords[0, shown, 0]),
             "v": quantize(coords[:, shown, 1]),
-            "line": lines.tolist(),
-            "centroids": np.asarray(projections["centroids"], dtype=np.float64).tolist(),
-            "points": np.asarray(mirrors["points"], dtype=np.float64).tolist(),
-            "mirror_points": np.asarray(mirrors["mirror_points"], dtype=np.float64).tolist(),
+            "line": significant(lines),
+            "centroids": significant(projections["centroids"]),
+            "points": significant(mirrors["points"]),
+            "mirror_points": significant(mirrors["mirror_points"]),
         },
         "histograms": margin_histograms(plane_margins(coords, lines, y), bins),
         "mirrors": {
@@ -263,9 +269,64 @@ def lenet_view(examples: dict[str, list[dict]], weight_decays: dict[str, float])
 
 # ---- the page --------------------------------------------------------------------------
 
+TITLE = "boundary-tilting: run explorer"
+
+
+def load_npz(path) -> dict:
+    with np.load(path) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def read_pair_views(metrics_path, pair_files: dict, points_per_class: int, bins: int) -> list[dict]:
+    """:func:`pair_view` of each pair from the run's files.
+
+    ``pair_files``: pair name -> (projections.npz, mirrors.npz), in the page's order;
+    ``metrics_path``: the metrics table of all pairs (results/svm/metrics.csv).
+    """
+    import pandas as pd
+
+    if not pair_files:
+        return []
+    table = pd.read_csv(metrics_path, dtype={"pair": str})
+    views = []
+    for name, (projections, mirrors) in pair_files.items():
+        rows = table[table["pair"] == name].sort_values("lam", kind="stable")
+        if rows.empty:
+            raise ValueError(f"{metrics_path}: no rows for pair {name}")
+        views.append(pair_view(name, rows, load_npz(projections), load_npz(mirrors), points_per_class, bins))
+    return views
+
+
+def read_lenet_examples(paths, networks) -> dict[str, list[dict]]:
+    """Attack files (results/lenet/{net}/attack/{digit}.npz) grouped by network: ``networks``
+    first, in their order, then any other network found."""
+    from pathlib import Path
+
+    examples = {net: [] for net in networks}
+    for path in paths:
+        examples.setdefault(Path(path).parent.parent.name, []).append(load_npz(path))
+    return {net: rows for net, rows in examples.items() if rows}
+
 
 def page_data(pairs: list[dict], lenet: dict, settings: dict) -> dict:
     return {"pairs": pairs, "lenet": lenet, "settings": settings}
+
+
+def plotly_bundle() -> str:
+    """plotly.js, minified, as shipped by the pinned ``plotly`` package."""
+    import plotly.offline
+
+    return plotly.offline.get_plotlyjs()
+
+
+def build_page(data: dict, template_path, script_path, style_path, title: str = TITLE) -> str:
+    """:func:`render_page` with the template files and plotly's bundle."""
+    from pathlib import Path
+
+    def text(path):
+        return Path(path).read_text(encoding="utf-8")
+
+    return render_page(data, text(template_path), text(script_path), text(style_path), plotly_bundle(), title)
 
 
 def render_page(data: dict, template: str, script: str, style: str, plotly_js: str, title: str) -> str:
