@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -25,21 +24,15 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import CHROMIUM_FLAGS, find_chromedriver, find_chromium  # noqa: E402  (the tests' browser setup)
 
 from tilting import explorer  # noqa: E402
 from tilting.data import all_pairs, parse_pair  # noqa: E402
 
 RESOURCES = REPO / "workflow" / "resources" / "explorer"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1400,1000",
-]
+WINDOW = "--window-size=1400,1000"
 
 
 def parse_args(argv=None):
@@ -102,11 +95,14 @@ def open_times(page_path: Path, repeat: int) -> dict[str, list[float]]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    chromium, chromedriver = find_chromium(), find_chromedriver()
+    if not (chromium and chromedriver):
+        sys.exit("bench_explorer: needs chromium and chromedriver (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in FLAGS:
+    options.binary_location = chromium
+    for flag in [*CHROMIUM_FLAGS, WINDOW]:
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
     times = {"ready (ms)": [], "DOMContentLoaded (ms)": [], "new pair (ms)": [], "lambda step (ms)": []}
     step = (
         "const done = arguments[arguments.length - 1]; const t = performance.now();"

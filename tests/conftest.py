@@ -41,6 +41,11 @@ def find_chromium() -> str | None:
     return None
 
 
+def find_chromedriver() -> str | None:
+    """Debian's chromedriver (package chromium-driver), the driver of that same Chromium."""
+    return shutil.which("chromedriver") or next((p for p in ("/usr/bin/chromedriver",) if Path(p).exists()), None)
+
+
 def browser_missing(reason: str) -> None:
     """Skip a browser test, or fail it when TILTING_REQUIRE_BROWSER=1 (set by .ci/run)."""
     if os.environ.get("TILTING_REQUIRE_BROWSER") == "1":

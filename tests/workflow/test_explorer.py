@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHROMIUM_FLAGS, browser_missing, find_chromium, run_snakemake, smoke_config
+from conftest import CHROMIUM_FLAGS, browser_missing, find_chromedriver, find_chromium, run_snakemake, smoke_config
 
 from tilting import explorer
 
@@ -90,7 +90,7 @@ def test_page_data_is_the_runs(smoke_run):
 def browser():
     """Headless Chromium through Debian's chromedriver, offline, with the console log kept."""
     chromium = find_chromium()
-    driver_binary = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
+    driver_binary = find_chromedriver()
     if chromium is None or driver_binary is None:
         browser_missing("Chromium or chromedriver not installed (apt-get install -y chromium chromium-driver)")
     try:
@@ -214,6 +214,7 @@ def test_explorer_in_chromium(smoke_run, browser, tmp_path):
 
     # the LeNet tab: every network's examples drawn, with the table's norms
     browser.find_element(By.ID, "tab-button-lenet").click()
+    wait_for(browser, lambda d: d.execute_script("return document.body.dataset.lenetReady === 'true'"), "LeNet tab not drawn")
     assert browser.find_element(By.ID, "tab-svm").get_attribute("hidden") is not None
     adversarial = pd.read_csv(smoke_run / "results" / "lenet" / "adversarial.csv")
     nets = list(dict.fromkeys(adversarial["net"]))
@@ -226,6 +227,10 @@ def test_explorer_in_chromium(smoke_run, browser, tmp_path):
         assert shown == adversarial[adversarial["net"] == net].sort_values("digit")["l2"].tolist()
         block = browser.find_element(By.ID, f"network-{net}")
         assert block.is_displayed() and net in block.text
+        with np.load(smoke_run / "results" / "lenet" / net / "attack" / "3.npz") as attack:
+            for row in ("original", "adversarial"):
+                image = explorer.grey_levels(attack[row]).reshape(28, 28)
+                np.testing.assert_array_equal(canvas_image(browser, f"lenet-{net}-{row}-3", 28), image)
     browser.save_screenshot(str(tmp_path / "lenet.png"))
 
     shots = {name: png_pixels((tmp_path / f"{name}.png").read_bytes()) for name in ("svm_lambda_1", "lenet")}

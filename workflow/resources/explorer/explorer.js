@@ -12,7 +12,7 @@
     int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
   };
   const PLOT_CONFIG = { displayModeBar: false, responsive: true };
-  const state = { pair: 0, lambda: 0, playing: null, renders: 0, readyAt: null };
+  const state = { pair: 0, lambda: 0, playing: null, renders: 0, readyAt: null, lenet: null };
   const decoded = new Map(); // pair index -> decoded arrays and sprite image
 
   // ---- decoding ------------------------------------------------------------------------
@@ -362,9 +362,8 @@
         net.examples.forEach(function (example, col) {
           const td = tr.insertCell();
           const canvas = document.createElement("canvas");
-          canvas.width = canvas.height = 72;
-          canvas.dataset.row = rowName;
-          canvas.dataset.digit = String(example.digit);
+          canvas.width = canvas.height = 3 * net.side;
+          canvas.id = ["lenet", net.name, rowName, example.digit].join("-");
           td.appendChild(canvas);
           canvases.push([canvas, row, col]);
         });
@@ -399,6 +398,10 @@
 
   // ---- tabs ----------------------------------------------------------------------------
   function showTab(name) {
+    if (name === "lenet" && state.lenet === null) {
+      // built on first view: the SVM tab opens faster without it
+      state.lenet = setupLenet().then(function () { document.body.dataset.lenetReady = "true"; });
+    }
     document.querySelectorAll(".tabs button").forEach(function (button) {
       const active = button.dataset.tab === name;
       button.setAttribute("aria-selected", String(active));
@@ -419,7 +422,7 @@
     setPair: setPair,
     setLambda: setLambda,
     showTab: showTab,
-    ready: Promise.all([setupSvm(), setupLenet()]).then(function () {
+    ready: setupSvm().then(function () {
       state.readyAt = performance.now();
       document.body.dataset.ready = "true";
     }),
