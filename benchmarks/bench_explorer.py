@@ -4,7 +4,8 @@ Builds the page from a finished run's files, as rule explorer does, optionally w
 pairs repeated under other pair names up to ``--pairs`` pairs (an estimate of the full run's page
 from a run of a few pairs: each pair's data has the same shape), then opens it in headless
 Chromium (Selenium, Debian's chromedriver) and prints the page's size by part and the time from
-navigation to the first drawn picture, to a pair switch and to a lambda step.
+navigation to the first drawn picture (and the page's main-thread CPU time until then: about
+what the open takes on an idle machine), to a pair switch and to a lambda step.
 
     python benchmarks/bench_explorer.py --workdir /tmp/run                # the run's own page
     python benchmarks/bench_explorer.py --workdir /tmp/run --pairs 45     # estimate for 45 pairs
@@ -91,6 +92,13 @@ def sizes(page: str, data: dict) -> dict[str, float]:
     return parts
 
 
+def thread_seconds(driver) -> float:
+    """CPU time of the page's main thread (DevTools' ThreadTime): on a busy machine the wall
+    times grow, this does not; on an idle one the open takes about this long."""
+    metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "ThreadTime")
+
+
 def open_times(page_path: Path, repeat: int) -> dict[str, list[float]]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -103,17 +111,26 @@ def open_times(page_path: Path, repeat: int) -> dict[str, list[float]]:
     for flag in [*CHROMIUM_FLAGS, WINDOW]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(chromedriver), options=options)
-    times = {"ready (ms)": [], "DOMContentLoaded (ms)": [], "new pair (ms)": [], "lambda step (ms)": []}
+    times = {
+        "ready (ms)": [],
+        "DOMContentLoaded (ms)": [],
+        "main thread CPU (ms)": [],
+        "new pair (ms)": [],
+        "lambda step (ms)": [],
+    }
     step = (
         "const done = arguments[arguments.length - 1]; const t = performance.now();"
         "window.explorer.%s.then(() => done(performance.now() - t));"
     )
     try:
         driver.set_script_timeout(60)
+        driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
         for _ in range(repeat):
             driver.get("about:blank")
+            cpu = thread_seconds(driver)
             driver.get(page_path.as_uri())
             driver.execute_async_script("window.explorer.ready.then(arguments[arguments.length - 1]);")
+            times["main thread CPU (ms)"].append(1000 * (thread_seconds(driver) - cpu))
             times["ready (ms)"].append(driver.execute_script("return window.explorer.state.readyAt"))
             times["DOMContentLoaded (ms)"].append(
                 driver.execute_script("return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
