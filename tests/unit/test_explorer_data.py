@@ -145,7 +145,6 @@ def pair_inputs(models=4, n=60, d=16, seed=3):
             "d_err": np.zeros(models),
             "err_train": np.linspace(0.0, 0.1, models),
             "err_test": [0.2, 0.1, 0.1, 0.3][:models],
-            "bias_unique": [True] * models,
         }
     )
     rng = np.random.default_rng(seed)

@@ -10,12 +10,12 @@ What keeps the page small (45 pairs x 81 lambdas under ~15 MB):
 * the tilting plane shows a fixed random subsample of the training images of each class;
   their z_hat coordinate is the same for every model (z_hat is the first basis vector of
   every tilting plane), so it is stored once per pair, the n_hat coordinate once per model,
-  both as int16 with one scale per pair (a tenth of a grey level or finer);
+  both as int16 with one scale per pair (steps of 0.2 grey levels at most);
 * the y d(x) histograms are binned here, over the whole training set;
 * images (mirror images, adversarial examples) are PNG sprites, 8 bits per pixel.
 
-Only numpy, pandas' CSV reader in the caller, Pillow (for PNG) and matplotlib's colour
-maps are needed.
+Needs numpy, pandas (the metrics table), Pillow (PNG), matplotlib's colour maps and plotly
+(its bundle only).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import io
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -96,7 +97,7 @@ def png_data_uri(pixels: np.ndarray) -> str:
 
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L" if pixels.ndim == 2 else "RGB").save(buffer, format="PNG", optimize=True)
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)  # uint8: grey "L" or "RGB"
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -104,8 +105,7 @@ def image_grid(images: np.ndarray) -> np.ndarray:
     """(rows, cols, side, side[, 3]) tiles as one (rows * side, cols * side[, 3]) sprite."""
     images = np.asarray(images)
     rows, cols, side = images.shape[:3]
-    grid = images.swapaxes(1, 2).reshape(rows * side, cols * side, *images.shape[4:])
-    return grid
+    return images.swapaxes(1, 2).reshape(rows * side, cols * side, *images.shape[4:])
 
 
 def grey_levels(images: np.ndarray) -> np.ndarray:
@@ -192,7 +192,6 @@ def pair_view(name: str, metrics, projections: dict, mirrors: dict, points_per_c
         "digits": [int(a), int(b)],
         "metrics": {field: np.asarray(metrics[field], dtype=np.float64).tolist() for field in METRIC_FIELDS},
         "optimal": optimal_index(metrics["err_test"], metrics["lam"]),
-        "bias_unique": [bool(v) for v in metrics["bias_unique"]],
         "plane": {
             "label": encode_array(np.where(y[shown] < 0, 0, 1).astype(np.uint8)),
             "total_points": int(y.size),
@@ -300,8 +299,6 @@ def read_pair_views(metrics_path, pair_files: dict, points_per_class: int, bins:
 def read_lenet_examples(paths, networks) -> dict[str, list[dict]]:
     """Attack files (results/lenet/{net}/attack/{digit}.npz) grouped by network: ``networks``
     first, in their order, then any other network found."""
-    from pathlib import Path
-
     examples = {net: [] for net in networks}
     for path in paths:
         examples.setdefault(Path(path).parent.parent.name, []).append(load_npz(path))
@@ -321,7 +318,6 @@ def plotly_bundle() -> str:
 
 def build_page(data: dict, template_path, script_path, style_path, title: str = TITLE) -> str:
     """:func:`render_page` with the template files and plotly's bundle."""
-    from pathlib import Path
 
     def text(path):
         return Path(path).read_text(encoding="utf-8")
