@@ -42,7 +42,7 @@ clean:
 	rm -rf logs benchmarks/*/ .snakemake
 
 # The Snakemake report of a finished run (figures, captions, claims table, run explorer). A zip
-# by default: the full run's figures and explorer make a single HTML file of ~58 MB, which
+# by default: the full run's figures and explorer make a single HTML file of ~52 MB, which
 # browsers open slowly; unzip it and open report/report.html. One self-contained file instead
 # (fine for a few pairs): make report REPORT=results/report.html
 REPORT ?= results/report.zip

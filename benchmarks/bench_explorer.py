@@ -72,7 +72,9 @@ def build(workdir: Path, pairs: int | None) -> tuple[str, dict]:
     nets = sorted({path.parent.parent.name for path in attacks})
     lenet = explorer.lenet_view(explorer.read_lenet_examples(attacks, nets), {})
     data = explorer.page_data(views, lenet, settings)
-    page = explorer.build_page(data, RESOURCES / "index.html", RESOURCES / "explorer.js", RESOURCES / "explorer.css")
+    page = explorer.build_page(
+        data, *(RESOURCES / name for name in ("index.html", "charts.js", "explorer.js", "explorer.css"))
+    )
     return page, data
 
 
@@ -82,7 +84,7 @@ def sizes(page: str, data: dict) -> dict[str, float]:
     def mb(obj) -> float:
         return len(json.dumps(obj, separators=(",", ":"))) / 1e6
 
-    parts = {"page": len(page.encode("utf-8")) / 1e6, "plotly.js": len(explorer.plotly_bundle()) / 1e6}
+    parts = {"page": len(page.encode("utf-8")) / 1e6}
     if data["pairs"]:
         pair = data["pairs"][0]
         parts["per pair"] = mb(pair)

@@ -236,14 +236,14 @@ def test_lenet_view_shares_one_perturbation_scale():
 
 
 TEMPLATE = (
-    "<title>__TITLE__</title><style>/*EXPLORER_CSS*/</style><script>/*PLOTLY_JS*/</script>"
+    "<title>__TITLE__</title><style>/*EXPLORER_CSS*/</style><script>/*CHARTS_JS*/</script>"
     '<script type="application/json" id="d">__EXPLORER_DATA__</script><script>/*EXPLORER_JS*/</script>'
 )
 
 
 def test_render_page_inlines_everything_once():
     data = {"note": "</script><b>", "value": 1.5}
-    page = explorer.render_page(data, TEMPLATE, "var s = '__TITLE__';", "b{}", "/*plotly*/ var p = 1;", "A & B")
+    page = explorer.render_page(data, TEMPLATE, "/*charts*/ var p = 1;", "var s = '__TITLE__';", "b{}", "A & B")
     assert "<title>A &amp; B</title>" in page
     assert "var s = '__TITLE__';" in page  # a placeholder inside inlined code stays as it is
     payload = re.search(r'id="d">(.*?)</script>', page).group(1)
@@ -254,7 +254,7 @@ def test_render_page_inlines_everything_once():
 def test_render_page_refuses_broken_templates_and_code():
     with pytest.raises(ValueError, match="lacks the placeholder"):
         explorer.render_page({}, "<html></html>", "", "", "", "t")
-    with pytest.raises(ValueError, match="plotly.js contains a closing tag"):
-        explorer.render_page({}, TEMPLATE, "", "", "x = '</SCRIPT>'", "t")
+    with pytest.raises(ValueError, match="chart script contains a closing tag"):
+        explorer.render_page({}, TEMPLATE, "x = '</SCRIPT>'", "", "", "t")
     with pytest.raises(ValueError, match="allowed|JSON compliant"):
         explorer.render_page({"x": float("nan")}, TEMPLATE, "", "", "", "t")

@@ -24,6 +24,7 @@ def explorer_inputs(wildcards):
         name: str(EXPLORER_RESOURCES / filename)
         for name, filename in (
             ("template", "index.html"),
+            ("charts", "charts.js"),
             ("script", "explorer.js"),
             ("style", "explorer.css"),
         )

@@ -15,7 +15,7 @@ def main(smk, log):
     networks = dict(smk.params.networks)
     lenet = explorer.lenet_view(explorer.read_lenet_examples(smk.input.get("attacks", []), networks), networks)
     page = explorer.build_page(
-        explorer.page_data(views, lenet, settings), smk.input.template, smk.input.script, smk.input.style
+        explorer.page_data(views, lenet, settings), smk.input.template, smk.input.charts, smk.input.script, smk.input.style
     )
     with atomic_path(smk.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -1,5 +1,5 @@
 // The run explorer's script: reads the data inlined by tilting/explorer.py and draws it with
-// plotly.js. Arrays arrive as base64 little-endian bytes ({dtype, shape, b64}) and are decoded
+// charts.js (SVG). Arrays arrive as base64 little-endian bytes ({dtype, shape, b64}) and are decoded
 // per pair on first use. window.explorer exposes the state for tests and the benchmark.
 "use strict";
 (function () {
@@ -11,7 +11,6 @@
     int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
     int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
   };
-  const PLOT_CONFIG = { displayModeBar: false, responsive: true };
   const state = { pair: 0, lambda: 0, playing: null, renders: 0, readyAt: null, lenet: null };
   const decoded = new Map(); // pair index -> decoded arrays and sprite image
 
@@ -159,12 +158,14 @@
       cell.textContent = FORMATS[field](value, pair, k);
     });
     toHash();
-    const done = Promise.all([drawPlane(pair, arrays, k), drawHistogram(pair, arrays, k), drawCurves(pair, k), drawMirrors(pair, arrays, k)]);
-    return done.then(function () { state.renders += 1; });
+    drawPlane(pair, arrays, k);
+    drawHistogram(pair, arrays, k);
+    drawCurves(pair, k);
+    return drawMirrors(pair, arrays, k).then(function () { state.renders += 1; });
   }
 
   function boundarySegment(line, box) {
-    // the two ends of c1 u + c2 v + k = 0 inside box = [u0, u1, v0, v1]
+    // the two ends of c1 u + c2 v + k = 0 across box = [u0, u1, v0, v1]
     const c1 = line[0], c2 = line[1], c = line[2];
     if (Math.abs(c2) >= Math.abs(c1)) {
       return { x: [box[0], box[1]], y: [-(c + c1 * box[0]) / c2, -(c + c1 * box[1]) / c2] };
@@ -176,47 +177,39 @@
     const n = arrays.points;
     const offset = k * n;
     const xs = [[], []], ys = [[], []];
-    let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
     for (let i = 0; i < n; i++) {
-      const u = arrays.u[i], v = arrays.v[offset + i], c = arrays.label[i];
-      xs[c].push(u); ys[c].push(v);
-      u0 = Math.min(u0, u); u1 = Math.max(u1, u); v0 = Math.min(v0, v); v1 = Math.max(v1, v);
+      const c = arrays.label[i];
+      xs[c].push(arrays.u[i]);
+      ys[c].push(arrays.v[offset + i]);
     }
-    const padU = 0.06 * (u1 - u0 || 1), padV = 0.06 * (v1 - v0 || 1);
-    const box = [u0 - padU, u1 + padU, v0 - padV, v1 + padV];
     const plane = pair.plane;
     const centroids = plane.centroids[k], points = plane.points[k], mirrors = plane.mirror_points[k];
-    const traces = [0, 1].map(function (c) {
-      return {
-        type: "scatter", mode: "markers", name: "digit " + pair.digits[c], x: xs[c], y: ys[c],
-        marker: { color: CLASS_COLORS[c], size: 4, opacity: 0.55 }, hoverinfo: "skip",
-      };
+    const u = Charts.padded.apply(null, Charts.extent(xs[0].concat(xs[1])).concat([0.06]));
+    const v = Charts.padded.apply(null, Charts.extent(ys[0].concat(ys[1])).concat([0.06]));
+    const chart = Charts.chart(document.getElementById("plot-plane"), {
+      title: pair.name + ", " + lambdaText(pair.metrics.alpha[k]) + ", θ = " + pair.metrics.theta_deg[k].toFixed(1) + "°",
+      x: { domain: u, title: "ẑ (grey levels)" },
+      y: { domain: v, title: "n̂ (grey levels)" },
+      equalAspect: true,
     });
-    const segment = boundarySegment(plane.line[k], box);
-    traces.push({ type: "scatter", mode: "lines", name: "boundary", x: segment.x, y: segment.y, line: { color: "#000", width: 2 } });
-    traces.push({
-      type: "scatter", mode: "markers", name: "centroids", x: [centroids[0][0], centroids[1][0]], y: [centroids[0][1], centroids[1][1]],
-      marker: { symbol: "x", size: 10, color: "#000" },
-    });
+    [0, 1].forEach(function (c) { chart.points(xs[c], ys[c], { color: CLASS_COLORS[c], radius: 2.2, opacity: 0.55, className: "class-" + c }); });
+    const segment = boundarySegment(plane.line[k], planeBox(chart));
+    chart.line(segment.x, segment.y, { color: "#000", width: 2, id: "boundary" });
     [0, 1].forEach(function (c) {
-      traces.push({
-        type: "scatter", mode: "lines+markers", showlegend: false, name: c === 0 ? "x → x_m" : "y → y_m",
-        x: [points[c][0], mirrors[c][0]], y: [points[c][1], mirrors[c][1]],
-        line: { color: CLASS_COLORS[c], dash: "dot", width: 1.5 },
-        marker: { symbol: ["circle", "square-open"], size: [11, 11], color: CLASS_COLORS[c], line: { color: "#000", width: 1 } },
-      });
+      chart.marker(centroids[c][0], centroids[c][1], { symbol: "cross", color: "#000", size: 5 });
+      chart.line([points[c][0], mirrors[c][0]], [points[c][1], mirrors[c][1]], { color: CLASS_COLORS[c], dash: "3 3" });
+      chart.marker(points[c][0], points[c][1], { color: CLASS_COLORS[c], stroke: "#000", size: 5.5 });
+      chart.marker(mirrors[c][0], mirrors[c][1], { symbol: "square", color: CLASS_COLORS[c], size: 5 });
     });
-    document.getElementById("plane-note").textContent =
-      n + " of " + plane.total_points + " training images shown; θ = " + pair.metrics.theta_deg[k].toFixed(1) + "°.";
-    const layout = {
-      margin: { l: 60, r: 10, t: 30, b: 45 },
-      title: { text: pair.name + ", " + lambdaText(pair.metrics.alpha[k]), font: { size: 13 } },
-      xaxis: { title: { text: "ẑ (grey levels)" }, range: [box[0], box[1]], zeroline: false },
-      yaxis: { title: { text: "n̂ (grey levels)" }, range: [box[2], box[3]], zeroline: false, scaleanchor: "x", scaleratio: 1 },
-      legend: { orientation: "h", y: -0.2, font: { size: 10 } },
-      uirevision: pair.name,
-    };
-    return Plotly.react("plot-plane", traces, layout, PLOT_CONFIG);
+    chart.legend([["digit " + pair.digits[0], CLASS_COLORS[0], "point"], ["digit " + pair.digits[1], CLASS_COLORS[1], "point"], ["boundary", "#000", "line"]]);
+    document.getElementById("plane-note").textContent = n + " of " + plane.total_points + " training images shown.";
+  }
+
+  function planeBox(chart) {
+    // the data-unit corners of the plot area (after the equal-aspect widening)
+    const inner = chart.inner;
+    const invert = function (scale, a, b, pixel) { const s0 = scale(a), s1 = scale(b); return a + (pixel - s0) / (s1 - s0) * (b - a); };
+    return [invert(chart.sx, 0, 1, inner.left), invert(chart.sx, 0, 1, inner.right), invert(chart.sy, 0, 1, inner.bottom), invert(chart.sy, 0, 1, inner.top)];
   }
 
   function drawHistogram(pair, arrays, k) {
@@ -225,9 +218,9 @@
     const width = (high - low) / bins;
     let total = 0;
     for (let j = 0; j < bins; j++) total += arrays.counts[k * bins + j];
-    const centers = [], density = [];
+    const lefts = [], density = [];
     for (let j = 0; j < bins; j++) {
-      centers.push(low + (j + 0.5) * width);
+      lefts.push(low + j * width);
       density.push(arrays.counts[k * bins + j] / (total * width));
     }
     const norm = pair.metrics.w_norm[k];
@@ -237,75 +230,43 @@
     hingeX.push(high);
     const hingeY = hingeX.map(function (z) { return Math.max(0, 1 - norm * z); });
     const dAdv = pair.metrics.d_adv[k];
-    const traces = [
-      { type: "bar", name: "training images", x: centers, y: density, width: width, marker: { color: "#999" }, hovertemplate: "%{x:.3g}: %{y:.3g}<extra></extra>" },
-      { type: "scatter", mode: "lines", name: "scaled hinge loss", x: hingeX, y: hingeY, yaxis: "y2", line: { color: "#1f77b4", width: 2 } },
-    ];
-    const layout = {
-      margin: { l: 60, r: 60, t: 30, b: 45 },
-      title: { text: "‖w‖ = " + norm.toPrecision(3) + ", d_adv = " + dAdv.toFixed(2), font: { size: 13 } },
-      xaxis: { title: { text: "y·d(x) (grey levels)" }, range: [low, high] },
-      yaxis: { title: { text: "density" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "scaled hinge loss" }, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false, color: "#1f77b4" },
-      bargap: 0,
-      showlegend: false,
-      shapes: [
-        { type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#000", width: 1 } },
-        { type: "line", xref: "x", yref: "paper", x0: dAdv, x1: dAdv, y0: 0, y1: 1, line: { color: "#d62728", width: 1.5, dash: "dash" } },
-      ],
-    };
-    return Plotly.react("plot-histogram", traces, layout, PLOT_CONFIG);
-  }
-
-  function curveMarkers(pair, k) {
-    // the current lambda: a dot on each curve and a vertical line in each panel
-    const m = pair.metrics;
-    const dots = [m.theta_deg[k], m.d_adv[k], 100 * m.err_train[k], 100 * m.err_test[k]];
-    const shapes = [];
-    ["x", "x2", "x3"].forEach(function (axis) {
-      const yref = axis.replace("x", "y") + " domain";
-      shapes.push({ type: "line", xref: axis, yref: yref, x0: m.lam[k], x1: m.lam[k], y0: 0, y1: 1, line: { color: "#000", width: 1 } });
-      shapes.push({ type: "line", xref: axis, yref: yref, x0: m.lam[pair.optimal], x1: m.lam[pair.optimal], y0: 0, y1: 1, line: { color: "#777", width: 1, dash: "dot" } });
+    const chart = Charts.chart(document.getElementById("plot-histogram"), {
+      title: "‖w‖ = " + norm.toPrecision(3) + ", d_adv = " + dAdv.toFixed(2),
+      x: { domain: [low, high], title: "y·d(x) (grey levels)" },
+      y: { domain: [0, 1.05 * Math.max.apply(null, density)], title: "density" },
+      y2: { domain: [0, 1.05 * Math.max.apply(null, hingeY)], title: "scaled hinge loss", color: "#1f77b4" },
     });
-    return { x: dots.map(function () { return [m.lam[k]]; }), y: dots.map(function (v) { return [v]; }), shapes: shapes };
+    chart.bars(lefts, width, density, { color: "#999" });
+    const hinge = chart.line(hingeX, hingeY, { color: "#1f77b4", width: 2, axis: "y2", id: "hinge-loss" });
+    hinge.dataset.points = JSON.stringify(hingeX.map(function (z, j) { return [z, hingeY[j]]; }));
+    chart.vline(0, { color: "#000", className: "boundary-distance" });
+    chart.vline(dAdv, { color: "#d62728", width: 1.5, dash: "5 3", className: "d-adv" });
   }
 
   function drawCurves(pair, k) {
-    const markers = curveMarkers(pair, k);
-    const gd = document.getElementById("plot-curves");
-    if (gd.dataset.pair === pair.name) {
-      // same pair: only the markers move (a full redraw of three panels costs more)
-      return Plotly.update(gd, { x: markers.x, y: markers.y }, { shapes: markers.shapes }, [4, 5, 6, 7]);
-    }
-    gd.dataset.pair = pair.name;
     const m = pair.metrics;
     const percent = function (values) { return values.map(function (v) { return 100 * v; }); };
-    const traces = [
-      { x: m.lam, y: m.theta_deg, name: "θ (degrees)", xaxis: "x", yaxis: "y", line: { color: "#1f77b4" } },
-      { x: m.lam, y: m.d_adv, name: "d_adv (grey levels)", xaxis: "x2", yaxis: "y2", line: { color: "#d62728" } },
-      { x: m.lam, y: percent(m.err_train), name: "err_train (%)", xaxis: "x3", yaxis: "y3", line: { color: "#2ca02c" } },
-      { x: m.lam, y: percent(m.err_test), name: "err_test (%)", xaxis: "x3", yaxis: "y3", line: { color: "#9467bd" } },
-    ].map(function (trace) { return Object.assign({ type: "scatter", mode: "lines" }, trace); });
-    [["x", "y"], ["x2", "y2"], ["x3", "y3"], ["x3", "y3"]].forEach(function (axes, j) {
-      traces.push({
-        type: "scatter", mode: "markers", x: markers.x[j], y: markers.y[j], xaxis: axes[0], yaxis: axes[1],
-        showlegend: false, hoverinfo: "skip", marker: { color: "#000", size: 8 },
+    const lam = Charts.extent(m.lam);
+    const panels = [
+      ["plot-theta", "θ (degrees)", [[m.theta_deg, "#1f77b4", "θ"]]],
+      ["plot-dadv", "d_adv (grey levels)", [[m.d_adv, "#d62728", "d_adv"]]],
+      ["plot-errors", "error (%)", [[percent(m.err_train), "#2ca02c", "err_train"], [percent(m.err_test), "#9467bd", "err_test"]]],
+    ];
+    panels.forEach(function (panel) {
+      const values = [].concat.apply([], panel[2].map(function (curve) { return curve[0]; }));
+      const chart = Charts.chart(document.getElementById(panel[0]), {
+        height: 260,
+        x: { domain: lam, log: true, title: "λ" },
+        y: { domain: [0, 1.08 * Math.max.apply(null, values) || 1], title: panel[1] },
       });
+      chart.vline(m.lam[pair.optimal], { color: "#777", dash: "2 3", className: "optimal" });
+      chart.vline(m.lam[k], { color: "#000", className: "current" });
+      panel[2].forEach(function (curve) {
+        chart.line(m.lam, curve[0], { color: curve[1] });
+        chart.marker(m.lam[k], curve[0][k], { color: "#000", size: 4 });
+      });
+      if (panel[2].length > 1) chart.legend(panel[2].map(function (curve) { return [curve[2], curve[1], "line"]; }));
     });
-    const axis = function (domain, title) {
-      return [{ type: "log", domain: domain, title: { text: "λ" }, exponentformat: "power" }, { title: { text: title }, rangemode: "tozero" }];
-    };
-    const [x1, y1] = axis([0, 0.28], "θ (degrees)");
-    const [x2, y2] = axis([0.36, 0.64], "d_adv (grey levels)");
-    const [x3, y3] = axis([0.72, 1], "error (%)");
-    y2.anchor = "x2"; y3.anchor = "x3"; x2.anchor = "y2"; x3.anchor = "y3";
-    const layout = {
-      margin: { l: 55, r: 10, t: 25, b: 45 },
-      xaxis: x1, yaxis: y1, xaxis2: x2, yaxis2: y2, xaxis3: x3, yaxis3: y3,
-      shapes: markers.shapes,
-      legend: { orientation: "h", x: 0.72, y: 1.15, font: { size: 10 } },
-    };
-    return Plotly.react(gd, traces, layout, PLOT_CONFIG);
   }
 
   function drawTile(canvasId, image, side, row, col) {
@@ -407,13 +368,16 @@
       button.setAttribute("aria-selected", String(active));
       document.getElementById("tab-" + button.dataset.tab).hidden = !active;
     });
-    if (name === "svm" && PAIRS.length > 0) {
-      ["plot-plane", "plot-histogram", "plot-curves"].forEach(function (id) { Plotly.Plots.resize(id); });
-    }
+    if (name === "svm" && PAIRS.length > 0) drawSvm(); // sized while hidden: redraw
   }
 
   document.querySelectorAll(".tabs button").forEach(function (button) {
     button.addEventListener("click", function () { showTab(button.dataset.tab); });
+  });
+  let resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { if (PAIRS.length > 0) drawSvm(); }, 150);
   });
 
   window.explorer = {

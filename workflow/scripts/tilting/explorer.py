@@ -1,9 +1,9 @@
 """The run explorer: one offline HTML page to slide over every lambda of every digit pair.
 
 This module turns the run's tables into the page's data (plain JSON with base64 arrays)
-and renders the page from its template (workflow/resources/explorer/). The page draws
-with plotly.js, inlined from the pinned ``plotly`` package, so it opens from disk with no
-server and no network.
+and renders the page from its template (workflow/resources/explorer/: the page, its style,
+charts.js, a small SVG chart drawer, and explorer.js), everything inlined, so it opens from
+disk with no server and no network.
 
 What keeps the page small (45 pairs x 81 lambdas under ~15 MB):
 
@@ -14,8 +14,7 @@ What keeps the page small (45 pairs x 81 lambdas under ~15 MB):
 * the y d(x) histograms are binned here, over the whole training set;
 * images (mirror images, adversarial examples) are PNG sprites, 8 bits per pixel.
 
-Needs numpy, pandas (the metrics table), Pillow (PNG), matplotlib's colour maps and plotly
-(its bundle only).
+Needs numpy, pandas (the metrics table), Pillow (PNG) and matplotlib's colour maps.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from .svm_analysis import optimal_index
 METRIC_FIELDS = ["alpha", "lam", "w_norm", "b", "theta_deg", "d_adv", "d_err", "err_train", "err_test"]
 
 #: Placeholders of the page template, replaced by :func:`render_page`.
-PLACEHOLDERS = ("/*PLOTLY_JS*/", "/*EXPLORER_JS*/", "/*EXPLORER_CSS*/", "__EXPLORER_DATA__", "__TITLE__")
+PLACEHOLDERS = ("/*CHARTS_JS*/", "/*EXPLORER_JS*/", "/*EXPLORER_CSS*/", "__EXPLORER_DATA__", "__TITLE__")
 
 #: Seed of the subsample of training images drawn in the tilting plane.
 SUBSAMPLE_SEED = 0
@@ -309,33 +308,26 @@ def page_data(pairs: list[dict], lenet: dict, settings: dict) -> dict:
     return {"pairs": pairs, "lenet": lenet, "settings": settings}
 
 
-def plotly_bundle() -> str:
-    """plotly.js, minified, as shipped by the pinned ``plotly`` package."""
-    import plotly.offline
-
-    return plotly.offline.get_plotlyjs()
-
-
-def build_page(data: dict, template_path, script_path, style_path, title: str = TITLE) -> str:
-    """:func:`render_page` with the template files and plotly's bundle."""
+def build_page(data: dict, template_path, charts_path, script_path, style_path, title: str = TITLE) -> str:
+    """:func:`render_page` with the files of workflow/resources/explorer/."""
 
     def text(path):
         return Path(path).read_text(encoding="utf-8")
 
-    return render_page(data, text(template_path), text(script_path), text(style_path), plotly_bundle(), title)
+    return render_page(data, text(template_path), text(charts_path), text(script_path), text(style_path), title)
 
 
-def render_page(data: dict, template: str, script: str, style: str, plotly_js: str, title: str) -> str:
-    """The page: the template with plotly.js, the explorer's script and style and the data inlined."""
+def render_page(data: dict, template: str, charts: str, script: str, style: str, title: str) -> str:
+    """The page: the template with the chart drawer, the explorer's script and style and the data inlined."""
     missing = [marker for marker in PLACEHOLDERS if marker not in template]
     if missing:
         raise ValueError(f"explorer template lacks the placeholder(s) {', '.join(missing)}")
-    for label, code in (("plotly.js", plotly_js), ("explorer script", script), ("explorer style", style)):
+    for label, code in (("chart script", charts), ("explorer script", script), ("explorer style", style)):
         if "</script" in code.lower() or "</style" in code.lower():
             raise ValueError(f"{label} contains a closing tag and cannot be inlined")
     # "</" inside a <script> element could end it early; JSON allows "<\\/" for "</"
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    parts = dict(zip(PLACEHOLDERS, (plotly_js, script, style, payload, html.escape(title))))
+    parts = dict(zip(PLACEHOLDERS, (charts, script, style, payload, html.escape(title))))
     # one pass over the template: placeholders inside the inlined code are left alone
     pattern = "|".join(re.escape(marker) for marker in PLACEHOLDERS)
     return re.sub(pattern, lambda match: parts[match.group(0)], template)
