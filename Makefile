@@ -9,6 +9,11 @@ SNAKEMAKE_ARGS ?=
 # A folder holding MNIST/raw/ (no download); empty keeps the torchvision download.
 MNIST_DIR ?=
 OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
+# The console of `make run`: Snakemake's --quiet rules prints one line per finished job (its rule)
+# and "N of M steps (x%) done", not every job's inputs, outputs and reason. QUIET= shows them all.
+# (--quiet=VALUE: the spaced form would take the targets that follow for more values.)
+QUIET ?= rules
+QUIET_ARG := $(if $(QUIET),--quiet=$(QUIET),)
 
 .PHONY: run test dry-run unlock report bench bench-svm bench-svm-authors bench-svm-slurm bench-lenet lint clean venv
 
@@ -20,7 +25,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: venv
-	$(BIN)/snakemake --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --configfile config.yaml $(QUIET_ARG) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 dry-run: venv
 	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
@@ -41,9 +46,11 @@ clean:
 	find results -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 	rm -rf logs benchmarks/*/ .snakemake
 
-# The Snakemake report of a finished run (figures, captions, claims table). A large run may
-# need a zip instead: make report REPORT=results/report.zip
-REPORT ?= results/report.html
+# The Snakemake report of a finished run (figures, captions, claims table, run explorer). A zip
+# by default: the full run's figures and explorer make a single HTML file of ~52 MB, which
+# browsers open slowly; unzip it and open report/report.html. One self-contained file instead
+# (fine for a few pairs): make report REPORT=results/report.html
+REPORT ?= results/report.zip
 report: venv
 	$(BIN)/snakemake --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
 

@@ -16,6 +16,7 @@ include: "workflow/rules/svm.smk"
 include: "workflow/rules/toy.smk"
 include: "workflow/rules/lenet.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/explorer.smk"
 
 
 rule all:
@@ -26,3 +27,4 @@ rule all:
         toy_targets(),
         lenet_targets(),
         report_targets(),
+        explorer_targets(),

@@ -22,6 +22,36 @@ SHARED_MNIST = REPO.parent / "shared" / "data"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SMOKE_CONFIG = REPO / "tests" / "config" / "smoke.yaml"
 
+# Headless Chromium as root on a closed network (no sandbox, no background requests).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def find_chromium() -> str | None:
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def find_chromedriver() -> str | None:
+    """Debian's chromedriver (package chromium-driver), the driver of that same Chromium."""
+    return shutil.which("chromedriver") or next((p for p in ("/usr/bin/chromedriver",) if Path(p).exists()), None)
+
+
+def browser_missing(reason: str) -> None:
+    """Skip a browser test, or fail it when TILTING_REQUIRE_BROWSER=1 (set by .ci/run)."""
+    if os.environ.get("TILTING_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"TILTING_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """IDX encoding of a uint8 array (magic 0x0000 08 ndim, big-endian dims)."""

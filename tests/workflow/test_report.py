@@ -19,19 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, run_snakemake, smoke_config
+from conftest import CHROMIUM_FLAGS, REPO, browser_missing, find_chromium, run_snakemake, smoke_config
 
 from tilting import claims
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WINDOW = (1400, 900)
 
 
@@ -69,8 +60,11 @@ def test_report_embeds_every_figure_and_table(report):
         entry = results[figure]
         assert entry["mime_type"] == "image/png"
         assert data_uri_bytes(entry["data_uri"]) == (workdir / figure).read_bytes()
-    # the article's parts are report categories
-    assert {"Claims", "Tables"} <= set(categories)
+    # the article's parts are report categories; the run explorer is embedded whole
+    assert {"Claims", "Tables", "Explorer"} <= set(categories)
+    explorer = results["results/explorer/index.html"]
+    assert explorer["mime_type"] == "text/html"
+    assert data_uri_bytes(explorer["data_uri"]) == (workdir / "results" / "explorer" / "index.html").read_bytes()
     in_claims = [path for sub in categories["Claims"].values() for path in sub]
     assert sorted(in_claims) == ["results/tables/claims.csv", "results/tables/claims.html"]
     tables = sorted(p.relative_to(workdir).as_posix() for p in (workdir / "results" / "tables").glob("*.csv"))
@@ -184,13 +178,6 @@ def test_report_captions_render_without_rst_errors(report):
         pytest.fail("captions with reStructuredText errors (quote formulas as ``...``):\n" + "\n".join(files or errors))
 
 
-def find_chromium() -> str | None:
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 def with_view(html: str, view_js: str) -> str:
     """The report with a script that opens one result once the page has loaded."""
     script = (
@@ -210,7 +197,7 @@ def chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProc
 def test_report_opens_in_headless_chromium(report, tmp_path):
     binary = find_chromium()
     if binary is None:
-        pytest.skip("no Chromium on PATH (apt-get install -y --no-install-recommends chromium)")
+        browser_missing("no Chromium on PATH (apt-get install -y --no-install-recommends chromium)")
     _, html, _, _ = report
     results = report_json(html, "results")
     figure = next(p for p in sorted(results) if p.endswith(".png"))
