@@ -2,9 +2,13 @@
 
 
 EXPLORER_RESOURCES = Path(workflow.basedir) / "workflow" / "resources" / "explorer"
-# the package module that builds the page's data (Snakemake tracks only the rule's own script)
+# The page's code, a param: the package module that builds its data and the template files
+# (read by the script from workflow/resources/explorer/; as inputs their absolute paths would
+# rerun the page whenever the clone moves).
+EXPLORER_TEMPLATE = ["index.html", "charts.js", "explorer.js", "explorer.css"]
 EXPLORER_CODE = tilting_settings.source_digest(
-    Path(workflow.basedir) / "workflow" / "scripts" / "tilting" / "explorer.py"
+    Path(workflow.basedir) / "workflow" / "scripts" / "tilting" / "explorer.py",
+    *(EXPLORER_RESOURCES / name for name in EXPLORER_TEMPLATE),
 )
 
 
@@ -19,16 +23,8 @@ def explorer_networks():
 
 
 def explorer_inputs(wildcards):
-    """The run's tables the page shows, and its template (a change of it rebuilds the page)."""
-    inputs = {
-        name: str(EXPLORER_RESOURCES / filename)
-        for name, filename in (
-            ("template", "index.html"),
-            ("charts", "charts.js"),
-            ("script", "explorer.js"),
-            ("style", "explorer.css"),
-        )
-    }
+    """The run's tables the page shows."""
+    inputs = {}
     pairs = explorer_pairs()
     if pairs:
         inputs["metrics"] = "results/svm/metrics.csv"

@@ -1,5 +1,7 @@
 """rule explorer: the run explorer, one offline HTML page over every pair, lambda and network."""
 
+from pathlib import Path
+
 from tilting import explorer
 from tilting.data import atomic_path
 from tilting.jobs import run_job
@@ -14,8 +16,10 @@ def main(smk, log):
     )
     networks = dict(smk.params.networks)
     lenet = explorer.lenet_view(explorer.read_lenet_examples(smk.input.get("attacks", []), networks), networks)
+    template = Path(__file__).resolve().parents[1] / "resources" / "explorer"  # workflow/resources/explorer
     page = explorer.build_page(
-        explorer.page_data(views, lenet, settings), smk.input.template, smk.input.charts, smk.input.script, smk.input.style
+        explorer.page_data(views, lenet, settings),
+        *(template / name for name in ("index.html", "charts.js", "explorer.js", "explorer.css")),
     )
     with atomic_path(smk.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")
