@@ -9,6 +9,12 @@ SNAKEMAKE_ARGS ?=
 # A folder holding MNIST/raw/ (no download); empty keeps the torchvision download.
 MNIST_DIR ?=
 OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
+# Config files merged over config.yaml, in order, e.g. CONFIG=config/authors.yaml
+CONFIG ?=
+CONFIG_FILES := config.yaml $(CONFIG)
+# One line naming the file (and line) when a config file is missing or not YAML; Snakemake's
+# own messages name neither (or print a traceback).
+CHECK_CONFIG = PYTHONPATH=workflow/scripts $(BIN)/python -m tilting.settings $(CONFIG_FILES)
 
 .PHONY: run test dry-run report bench bench-svm bench-lenet lint clean venv
 
@@ -20,10 +26,12 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: venv
-	$(BIN)/snakemake --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 dry-run: venv
-	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 test: venv
 	$(BIN)/python -m pytest tests
@@ -40,7 +48,8 @@ clean:
 # need a zip instead: make report REPORT=results/report.zip
 REPORT ?= results/report.html
 report: venv
-	$(BIN)/snakemake --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --cores 1 --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
 
 # Benchmark of the linear-SVM sweep (issue 3): all pairs x lambda through Snakemake on real
 # MNIST in a scratch work dir, then the naive scikit-learn loop on one pair beside it.

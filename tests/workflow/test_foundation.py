@@ -50,7 +50,8 @@ def test_snakefmt_check_passes():
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"pairs": ["7v11"]}, "pairs: ['7v11'] is not valid"),
+        ({"pairs": ["0v1", "0v11"]}, "pairs[1]: '0v11' does not match"),
+        ({"pairs": ["0v1", "9v7"]}, "pairs: pair '9v7': expected 'AvB' with digits 0 <= A < B <= 9"),
         ({"sample": {"images_per_class": -3}}, "sample.images_per_class: -3 is less than the minimum of 1"),
         ({"svm": {"lambda_exponents": {"start": 7, "stop": -1, "step": 0.1}}}, "svm.lambda_exponents: empty range"),
         ({"colour": "blue"}, "unknown config key(s) 'colour'"),
@@ -67,6 +68,38 @@ def test_bad_config_stops_before_any_job(tiny_mnist, tmp_path, change, message):
     assert result.returncode != 0
     assert f"invalid config: {message}" in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_nested_config_override_with_numbers_runs(tiny_mnist, tmp_path):
+    """--config 'sample={images_per_class: 2}' (Snakemake passes nested values as strings)."""
+    config = smoke_config(*tiny_mnist)
+    result = run_snakemake(
+        tmp_path, config, "--config", "sample={images_per_class: 2, seed: 0}", "--", "results/data/pairs/0v1.npz"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    pair = data.read_pair(tmp_path / "results" / "data" / "pairs" / "0v1.npz")
+    assert pair.y_train.tolist() == [-1, -1, 1, 1]
+
+
+def test_syntax_error_in_config_yaml_names_the_file_and_line(tmp_path):
+    """The repository's config.yaml is read by the workflow itself (Snakefile, `configfile:`)."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    shutil.copy(REPO / "Snakefile", clone)
+    shutil.copytree(REPO / "workflow", clone / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    text = (REPO / "config.yaml").read_text()
+    lines = text.count("\n")
+    (clone / "config.yaml").write_text(text + "pairs: [7v9, 0v1\n")
+    result = subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(clone / "Snakefile"), "--directory", str(tmp_path), "--dry-run"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr  # a dry run logs to stdout
+    expected = f"invalid config: config file {clone / 'config.yaml'}, line {lines + 2}, column 1: not valid YAML"
+    assert expected in output, output[-3000:]
+    assert f"flow sequence started on line {lines + 1}" in output
 
 
 def test_smoke_data_stage_outputs(smoke_run, tiny_mnist):
