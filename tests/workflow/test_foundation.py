@@ -173,7 +173,7 @@ def test_data_stage_on_real_mnist(tmp_path):
         "t10k-labels-idx1-ubyte": data.idx_header(mnist.test_labels) + mnist.test_labels.tobytes(),
     }
     for name, payload in digests.items():
-        assert hashlib.md5(payload).hexdigest() == data.MNIST_MD5[name]
+        assert hashlib.md5(payload).hexdigest() == config["data"]["checksums"][name]
     pair = data.read_pair(tmp_path / "results" / "data" / "pairs" / "7v9.npz")
     assert pair.x_train.shape == (6000, 784) and len(pair.y_test) == 1028 + 1009
     sevens = np.flatnonzero(mnist.train_labels == 7)[:3000]

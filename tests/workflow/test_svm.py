@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, run_snakemake
+from conftest import REPO, run_snakemake, with_defaults
 
 COLUMNS = (
     "pair, alpha, lam, w_norm, b, b_prime, b_prime_mu, theta_rad, theta_deg, d_adv, d_err, err_train, "
@@ -21,7 +21,7 @@ COLUMNS = (
 
 
 def smoke_settings(workdir):
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config = with_defaults(yaml.safe_load((workdir / "config.yaml").read_text()))
     svm = config["svm"]
     grid = svm["lambda_exponents"]
     alphas = np.arange(grid["start"], grid["stop"] + grid["step"] / 2, grid["step"])
@@ -42,7 +42,7 @@ def test_metrics_table_rows_columns_and_certificates(smoke_run, table):
         rows = table[table["pair"] == pair]
         np.testing.assert_allclose(sorted(rows["alpha"]), alphas)
         np.testing.assert_allclose(rows["lam"], 10.0 ** rows["alpha"], rtol=1e-12)
-    tolerance = config["svm"].get("gap_tolerance", 1e-6)
+    tolerance = config["svm"]["gap_tolerance"]
     assert (table["gap"] <= tolerance).all()
     assert (table["gap"] >= -1e-12).all()
     assert (table["dual_objective"] <= table["objective"] * (1 + 1e-12)).all()
@@ -247,11 +247,11 @@ def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
         pair,
         f"--alpha={alpha:+.2f}",
         "--pixel-scale",
-        str(config["svm"].get("pixel_scale", 255)),
+        str(config["svm"]["pixel_scale"]),
         "--objective",
-        config["svm"].get("objective", "article"),
+        config["svm"]["objective"],
         "--gap-tolerance",
-        str(config["svm"].get("gap_tolerance", 1e-6)),
+        str(config["svm"]["gap_tolerance"]),
     ]
     result = subprocess.run(
         command, env=dict(os.environ, BOUNDARY_TILTING_FORK_SERVER="0"), capture_output=True, text=True

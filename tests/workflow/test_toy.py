@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import with_defaults
 
 from tilting import geometry, losses, toy
 
@@ -27,9 +27,7 @@ FIGURES = [
 @pytest.fixture(scope="module")
 def settings(smoke_run):
     """The toy settings of the smoke run: the repo defaults overridden by its config file."""
-    merged = dict(yaml.safe_load((REPO / "config.yaml").read_text())["toy"])
-    merged.update(yaml.safe_load((smoke_run / "config.yaml").read_text()).get("toy", {}))
-    return merged
+    return with_defaults(yaml.safe_load((smoke_run / "config.yaml").read_text()))["toy"]
 
 
 def read(smoke_run, name):
