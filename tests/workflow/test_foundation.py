@@ -21,11 +21,9 @@ def test_full_default_dag_matches_config(tmp_path):
     seconds = time.perf_counter() - start
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    assert counts["mnist"] == 1 and counts["pair_data"] == 45
-    if "svm_fit" in counts:
-        assert counts["svm_fit"] == 45 * 81
-    if "lenet_train" in counts:
-        assert counts["lenet_train"] == 2
+    expected = {"mnist": 1, "pair_data": 45, "svm_fit": 45 * 81, "svm_metrics": 1, "lenet_train": 2, "lenet_attack": 2 * 10}
+    expected.update({rule: 45 for rule in ("svm_pair_metrics", "svm_projections", "svm_mirrors", "svm_figures")})
+    assert {rule: counts.get(rule) for rule in expected} == expected
     print(f"full default DAG (dry run) built in {seconds:.1f} s: {sum(counts.values())} jobs")
 
 
