@@ -14,6 +14,12 @@ OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
 # (--quiet=VALUE: the spaced form would take the targets that follow for more values.)
 QUIET ?= rules
 QUIET_ARG := $(if $(QUIET),--quiet=$(QUIET),)
+# Config files merged over config.yaml, in order, e.g. CONFIG=config/authors.yaml
+CONFIG ?=
+CONFIG_FILES := config.yaml $(CONFIG)
+# One line naming the file (and line) when a config file is missing or not YAML; Snakemake's
+# own messages name neither (or print a traceback).
+CHECK_CONFIG = PYTHONPATH=workflow/scripts $(BIN)/python -m tilting.settings $(CONFIG_FILES)
 
 .PHONY: run test dry-run unlock report bench bench-svm bench-svm-authors bench-svm-slurm bench-lenet lint clean venv
 
@@ -25,15 +31,17 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: venv
-	$(BIN)/snakemake --cores $(CORES) --configfile config.yaml $(QUIET_ARG) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG_FILES) $(QUIET_ARG) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 dry-run: venv
-	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --dry-run --cores $(CORES) --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 # After kill -9 (or a crash of the machine) the working directory stays locked; this removes
 # the stale lock, then `make run` finishes what the killed run left incomplete.
 unlock: venv
-	$(BIN)/snakemake --unlock --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --unlock --cores 1 --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 test: venv
 	$(BIN)/python -m pytest tests
@@ -52,7 +60,8 @@ clean:
 # (fine for a few pairs): make report REPORT=results/report.html
 REPORT ?= results/report.zip
 report: venv
-	$(BIN)/snakemake --cores 1 --configfile config.yaml $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
+	$(CHECK_CONFIG)
+	$(BIN)/snakemake --cores 1 --configfile $(CONFIG_FILES) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS) --report $(REPORT)
 
 # Benchmark of the linear-SVM sweep: all pairs x lambda through Snakemake on real MNIST in a
 # scratch work dir (wall time, gaps, time outside the solver, a pair refitted byte for byte).

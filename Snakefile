@@ -1,9 +1,20 @@
 # boundary-tilting: Tanay & Griffin's boundary tilting study, from raw MNIST to figures.
 # Run: snakemake --cores N  (see README.md). Stages live in workflow/rules/.
 import os
+import sys
+
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
+
+from tilting import settings as tilting_settings  # noqa: E402
+
+# The repo's config.yaml holds every key and its default; --configfile files are merged over
+# it. Read first by our own reader: a syntax error then names the file and the line.
+try:
+    tilting_settings.load_config_file(os.path.join(workflow.basedir, "config.yaml"))
+except tilting_settings.ConfigError as err:
+    raise ValueError(f"invalid config: {err}") from None
 
 
-# The repo's config.yaml holds the defaults; --configfile files are merged over it.
 configfile: os.path.join(workflow.basedir, "config.yaml")
 
 

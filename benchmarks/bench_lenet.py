@@ -26,8 +26,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
+import yaml  # noqa: E402
+
 from tilting import lenet  # noqa: E402
 from tilting.data import load_mnist_raw  # noqa: E402
+
+CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
 
 
 def parse_args(argv=None):
@@ -62,6 +66,7 @@ def train_one(args, net: str, decay: float, mnist) -> dict:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         momentum=args.momentum,
+        init_scale=CONFIG["lenet"]["init_scale"],
         seed=args.seed,
         device=args.device,
         train_images=args.train_images,
@@ -101,7 +106,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S", stream=sys.stdout)
     nets = networks(args.networks)
     if args.only:
-        mnist = load_mnist_raw(Path(args.mnist_dir) / "MNIST" / "raw")
+        mnist = load_mnist_raw(Path(args.mnist_dir) / "MNIST" / "raw", CONFIG["data"]["checksums"])
         print("RESULT " + json.dumps(train_one(args, args.only, nets[args.only], mnist)), flush=True)
         return
     start = time.perf_counter()
@@ -122,7 +127,7 @@ def main(argv=None) -> None:
             if child.returncode:
                 raise SystemExit(f"network {net} failed")
     else:
-        mnist = load_mnist_raw(Path(args.mnist_dir) / "MNIST" / "raw")
+        mnist = load_mnist_raw(Path(args.mnist_dir) / "MNIST" / "raw", CONFIG["data"]["checksums"])
         results = [train_one(args, net, decay, mnist) for net, decay in nets.items()]
     total = time.perf_counter() - start
 

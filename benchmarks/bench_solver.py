@@ -25,8 +25,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
+import yaml  # noqa: E402
+
 from tilting import svm  # noqa: E402
 from tilting.data import load_mnist_raw, make_pair  # noqa: E402
+
+#: the published md5 of the MNIST files, from the workflow's config
+CHECKSUMS = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())["data"]["checksums"]
 
 
 def article_objective(x, y, w, b, lam):
@@ -106,12 +111,12 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    mnist = load_mnist_raw(args.raw)
+    mnist = load_mnist_raw(args.raw, CHECKSUMS)
     exponents = np.round(np.arange(args.start, args.stop + args.step / 2, args.step), 2)
     grand = []
     for k, pair in enumerate(args.pairs):
         a, b = (int(c) for c in pair.split("v"))
-        data = make_pair(mnist, a, b, args.per_class)
+        data = make_pair(mnist, a, b, args.per_class, "first")
         x = data.x_train if args.scale == 1.0 else data.x_train / args.scale
         y = data.y_train.astype(np.float64)
         print(f"\n== pair {pair}: n={x.shape[0]} d={x.shape[1]} ({int(np.any(x != 0, axis=0).sum())} non-zero columns)")

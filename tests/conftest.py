@@ -124,6 +124,18 @@ def smoke_config(tiny_root: Path, checksums: dict) -> dict:
     return config
 
 
+def with_defaults(config: dict, defaults: dict | None = None) -> dict:
+    """``config`` merged over the repository's config.yaml, key by key, as Snakemake merges a
+    --configfile: the config a run of ``config`` sees."""
+    merged = dict(yaml.safe_load((REPO / "config.yaml").read_text()) if defaults is None else defaults)
+    for key, value in config.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = with_defaults(value, merged[key])
+        else:
+            merged[key] = value
+    return merged
+
+
 def run_snakemake(workdir: Path, config: dict, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     """Run the repo's workflow in ``workdir`` with ``config`` written as its config file."""
     workdir.mkdir(parents=True, exist_ok=True)

@@ -73,14 +73,17 @@ def test_load_mnist_raw_checks_every_file(tmp_path):
     wrong = dict(checksums, **{"t10k-labels-idx1-ubyte": "0" * 32})
     with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte.*expected 0{32}"):
         data.load_mnist_raw(tmp_path / "MNIST" / "raw", wrong)
+    incomplete = {name: md5 for name, md5 in checksums.items() if name != "train-images-idx3-ubyte"}
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte: no md5"):
+        data.load_mnist_raw(tmp_path / "MNIST" / "raw", incomplete)
 
 
 LABELS = np.array([3, 1, 3, 0, 1, 3, 0, 0, 3, 1, 1, 3])
 
 
 def test_first_sample_is_file_order():
-    assert data.sample_digit(LABELS, 3, 3).tolist() == [0, 2, 5]
-    assert data.sample_digit(LABELS, 1, 4).tolist() == [1, 4, 9, 10]
+    assert data.sample_digit(LABELS, 3, 3, "first").tolist() == [0, 2, 5]
+    assert data.sample_digit(LABELS, 1, 4, "first").tolist() == [1, 4, 9, 10]
 
 
 def test_random_sample_is_seeded_sorted_and_per_digit():
@@ -94,9 +97,11 @@ def test_random_sample_is_seeded_sorted_and_per_digit():
 
 def test_sample_too_large_or_unknown_method():
     with pytest.raises(data.DataError, match="digit 0: 4 images per class requested, only 3"):
-        data.sample_digit(LABELS, 0, 4)
+        data.sample_digit(LABELS, 0, 4, "first")
     with pytest.raises(ValueError, match="sample.method"):
         data.sample_digit(LABELS, 0, 1, "best")
+    with pytest.raises(ValueError, match="'random' needs sample.seed"):
+        data.sample_digit(LABELS, 0, 1, "random")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +131,7 @@ def test_pair_is_balanced_disjoint_and_independent_of_other_pairs(tiny, method):
 
 
 def test_pair_round_trip(tmp_path, tiny):
-    pair = data.make_pair(tiny, 0, 1, 5)
+    pair = data.make_pair(tiny, 0, 1, 5, "first")
     data.save_pair(tmp_path / "p.npz", pair)
     back = data.read_pair(tmp_path / "p.npz")
     for field in pair.__dataclass_fields__:

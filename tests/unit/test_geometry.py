@@ -59,9 +59,10 @@ def test_tilting_angle_hand_cases():
 
 
 def test_tilting_angle_clips_cos_outside_minus_one_one():
-    # this w and z = w / ||w|| have a rounded dot product 1 + 2e-16 (and -1 - 2e-16 for -z)
-    w = np.array([0.2, 0.3, 0.7])
-    z = w / np.linalg.norm(w)
+    # a z_hat one ulp longer than 1 along w = (3, 0): unit(w) = (1, 0) exactly, and the dot
+    # product is 1 + 2.2e-16 (-1 - 2.2e-16 for -z) by construction, whatever the BLAS kernel
+    w = np.array([3.0, 0.0])
+    z = np.array([np.nextafter(1.0, 2.0), 0.0])
     assert geometry.unit(w) @ z > 1.0
     assert geometry.unit(w) @ -z < -1.0
     assert geometry.tilting_angle(w, z) == 0.0

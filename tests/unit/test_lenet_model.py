@@ -12,11 +12,19 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+import yaml
 from conftest import REPO, synthetic_digits
 
 from tilting import lenet
 from tilting.data import Mnist, save_mnist
 from tilting.settings import ConfigError
+
+
+def train_settings(**changes) -> dict:
+    """config.yaml's LeNet training settings (the one source of their defaults), with ``changes``."""
+    shared = yaml.safe_load((REPO / "config.yaml").read_text())["lenet"]
+    fields = set(lenet.TrainSettings.__dataclass_fields__) - {"weight_decay"}
+    return {**{key: shared[key] for key in fields}, **changes}
 
 
 def tiny_mnist_arrays(n_train=120, n_test=40, seed=0) -> Mnist:
@@ -120,7 +128,10 @@ def test_training_step_decays_biases_and_uses_the_batch_mean_loss():
         for p in model.parameters():
             p.normal_(0, 0.05)  # biases non-zero, so their decay shows
     x = torch.randn(8, 1, 28, 28, dtype=torch.float64) * 50
-    y = torch.arange(8) % 10
+    with torch.no_grad():
+        predicted = model(x).argmax(1)
+    # labels the model gets right for the first 3 images and wrong for the other 5
+    y = torch.where(torch.arange(8) < 3, predicted, (predicted + 1) % 10)
     before = {k: v.clone() for k, v in model.named_parameters()}
     loss = F.cross_entropy(model(x), y)  # mean over the batch
     grads = torch.autograd.grad(loss, list(model.parameters()))
@@ -131,7 +142,7 @@ def test_training_step_decays_biases_and_uses_the_batch_mean_loss():
     for (name, p), g in zip(model.named_parameters(), grads):
         expected = before[name] - eta * (g + decay * before[name])
         torch.testing.assert_close(p.detach(), expected, rtol=1e-12, atol=1e-15, msg=name)
-    assert 0.0 <= error <= 1.0
+    assert error == 5 / 8  # the batch scored by the forward pass of its own update
 
 
 def test_running_error_counts_each_batch_before_its_update():
@@ -160,10 +171,12 @@ def test_input_is_the_0_255_image_minus_the_mean_training_image():
 def test_settings_are_checked_and_hashed():
     with pytest.raises(ConfigError, match="unknown"):
         lenet.TrainSettings.from_dict({"weight_decay": 0.1, "learning_rat": 1.0})
-    a = lenet.TrainSettings(weight_decay=0.1)
-    b = lenet.TrainSettings(weight_decay=0.1, learning_rate=0.001)
+    with pytest.raises(ConfigError, match=r"training settings \['init_scale'\] missing"):
+        lenet.TrainSettings.from_dict({k: v for k, v in train_settings(weight_decay=0.1).items() if k != "init_scale"})
+    a = lenet.TrainSettings.from_dict(train_settings(weight_decay=0.1))
+    b = lenet.TrainSettings(**train_settings(weight_decay=0.1, learning_rate=0.001))
     cpu = torch.device("cpu")
-    assert lenet.settings_hash(a, "data", cpu) == lenet.settings_hash(lenet.TrainSettings(weight_decay=0.1), "data", cpu)
+    assert lenet.settings_hash(a, "data", cpu) == lenet.settings_hash(lenet.TrainSettings(**train_settings(weight_decay=0.1)), "data", cpu)
     assert lenet.settings_hash(a, "data", cpu) != lenet.settings_hash(b, "data", cpu)
     assert lenet.settings_hash(a, "data", cpu) != lenet.settings_hash(a, "other data", cpu)
     assert lenet.settings_hash(a, "data", cpu, 1) != lenet.settings_hash(a, "data", cpu, 2)
@@ -171,7 +184,7 @@ def test_settings_are_checked_and_hashed():
 
 def test_channels_last_matches_the_default_layout():
     data = tiny_mnist_arrays()
-    settings = lenet.TrainSettings(weight_decay=1e-4, epochs=2, batch_size=20, learning_rate=5e-3)
+    settings = lenet.TrainSettings(**train_settings(weight_decay=1e-4, epochs=2, batch_size=20, learning_rate=5e-3))
     fast = lenet.train(data, settings, threads=1, channels_last=True)
     plain = lenet.train(data, settings, threads=1, channels_last=False)
     for name in lenet.LAYERS:
@@ -185,7 +198,7 @@ def test_model_file_round_trip_and_weight_rms(tmp_path):
     model = lenet.LeNet()
     lenet.init_weights(model, 0.02, torch.Generator().manual_seed(1))
     mean = np.full((28, 28), 33.0, np.float32)
-    settings = lenet.TrainSettings(weight_decay=0.1)
+    settings = lenet.TrainSettings(**train_settings(weight_decay=0.1))
     lenet.save_model(tmp_path / "m.npz", model, mean, settings)
     loaded, loaded_mean, loaded_settings = lenet.load_model(tmp_path / "m.npz")
     for name in lenet.LAYERS:
@@ -241,7 +254,7 @@ def without_seconds(history):
 def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path):
     data_path = tmp_path / "mnist.npz"
     save_mnist(data_path, tiny_mnist_arrays())
-    settings = dict(weight_decay=1e-3, epochs=4, batch_size=20, learning_rate=2e-3, seed=5)
+    settings = train_settings(weight_decay=1e-3, epochs=4, batch_size=20, learning_rate=2e-3, seed=5)
     script = tmp_path / "child.py"
     script.write_text(
         CHILD.format(scripts=str(REPO / "workflow" / "scripts"), settings=json.dumps(settings), data=str(data_path))

@@ -1,5 +1,8 @@
-"""Config checks: the lambda grid, pairs, and one-line schema errors naming the key."""
+"""Config checks: the lambda grid, pairs, one-line schema errors naming the key, config files
+and --config strings, and config.yaml as the one source of every default."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,7 +63,9 @@ def test_default_config_is_valid():
 @pytest.mark.parametrize(
     "change,expected",
     [
-        (("pairs", ["7v11"]), "pairs: ['7v11'] is not valid"),
+        (("pairs", ["7v11"]), "pairs[0]: '7v11' does not match '^[0-9]v[0-9]$'; a pair \"AvB\" of digits A < B"),
+        (("pairs", ["0v1", "0v11"]), "pairs[1]: '0v11' does not match"),
+        (("pairs", "some"), "pairs: 'some' is not valid; \"all\" (the 45 pairs a < b) or a list"),
         (("sample", {"images_per_class": -5}), "sample.images_per_class: -5 is less than the minimum of 1"),
         (("svm", {"pixel_scale": 3}), "svm.pixel_scale: 3 is not one of [1, 255]; allowed: one of 1, 255"),
         (("bogus", 1), "unknown config key(s) 'bogus' at the top level; allowed keys: attack"),
@@ -77,3 +82,93 @@ def test_schema_errors_are_one_line_and_name_the_key(change, expected):
     with pytest.raises(settings.ConfigError) as err:
         settings.validate_config(config, SCHEMA)
     assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def schema_keys(schema, prefix=""):
+    """Dotted names of every key the schema declares (objects with properties)."""
+    for key, node in schema.get("properties", {}).items():
+        yield prefix + key
+        yield from schema_keys(node, f"{prefix}{key}.")
+
+
+def test_config_yaml_holds_every_key_of_the_schema_and_the_schema_no_default():
+    config = default_config()
+    keys = list(schema_keys(SCHEMA))
+    assert len(keys) > 60  # every section, not only the top level
+    for dotted in keys:
+        node = config
+        for part in dotted.split("."):
+            assert isinstance(node, dict) and part in node, f"{dotted} is in the schema but not in config.yaml"
+            node = node[part]
+    assert "default:" not in (REPO / "workflow" / "schemas" / "config.schema.yaml").read_text()
+
+
+def test_nested_config_override_strings_become_numbers():
+    """Snakemake hands the values of --config 'sample={images_per_class: 2}' over as strings."""
+    config = default_config()
+    config["sample"].update(images_per_class="2", seed="0")
+    config["svm"].update(pixel_scale="1", gap_tolerance="1e-8", figure_exponents=["1", "-0.5"])
+    config["svm"]["lambda_exponents"] = {"start": "-1", "stop": "3", "step": "0.5"}
+    config["lenet"].update(networks={"low": "1e-4", "mid": "0.01"}, train_images="null", test_images="200")
+    config["attack"]["target_probability"] = "0.9"  # a $ref to the schema's probability
+    config["data"]["offline_dir"] = "null"
+    settings.validate_config(settings.coerce_config(config, SCHEMA), SCHEMA)
+    assert config["sample"] == {"images_per_class": 2, "method": "first", "seed": 0}
+    assert type(config["sample"]["images_per_class"]) is int
+    assert config["svm"]["pixel_scale"] == 1 and config["svm"]["gap_tolerance"] == 1e-8
+    assert config["svm"]["figure_exponents"] == [1, -0.5]
+    assert settings.lambda_exponents(**config["svm"]["lambda_exponents"]) == [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    assert config["lenet"]["networks"] == {"low": 1e-4, "mid": 0.01}
+    assert config["lenet"]["train_images"] is None and config["lenet"]["test_images"] == 200
+    assert config["attack"]["target_probability"] == 0.9 and config["data"]["offline_dir"] is None
+    # strings stay strings where the schema wants one
+    assert config["sample"]["method"] == "first" and config["pairs"] == "all"
+
+
+@pytest.mark.parametrize(
+    "key,value,expected",
+    [
+        ("images_per_class", "two", "sample.images_per_class: 'two' is not of type 'integer'"),
+        ("images_per_class", "2.5", "sample.images_per_class: '2.5' is not of type 'integer'"),
+        ("images_per_class", "nan", "sample.images_per_class: 'nan' is not of type 'integer'"),
+        ("images_per_class", "-3", "sample.images_per_class: -3 is less than the minimum of 1"),
+    ],
+)
+def test_override_strings_that_are_no_valid_number_are_named(key, value, expected):
+    config = default_config()
+    config["sample"][key] = value
+    with pytest.raises(settings.ConfigError) as err:
+        settings.validate_config(settings.coerce_config(config, SCHEMA), SCHEMA)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_config_file_errors_name_the_file_and_the_line(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("sample:\n  images_per_class: 20\n")
+    assert settings.load_config_file(good) == {"sample": {"images_per_class": 20}}
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sample:\n  images_per_class: 20\npairs: [7v9, 0v1\nsvm: {}\n")
+    cases = {
+        broken: f"config file {broken}, line 4, column 4: not valid YAML",
+        tmp_path / "missing.yaml": f"config file {tmp_path / 'missing.yaml'}: not found",
+        tmp_path: f"config file {tmp_path}: cannot be read",
+    }
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- 7v9\n")
+    cases[listed] = f"config file {listed}: expected keys at the top level, found list"
+    for path, expected in cases.items():
+        with pytest.raises(settings.ConfigError) as err:
+            settings.load_config_file(path)
+        assert str(err.value).startswith(expected) and "\n" not in str(err.value), str(err.value)
+
+
+def test_config_file_check_command_prints_one_line_per_bad_file(tmp_path):
+    """``python -m tilting.settings FILE...``, which `make run CONFIG=...` runs first."""
+    command = [sys.executable, "-m", "tilting.settings", str(REPO / "config.yaml")]
+    env = {"PYTHONPATH": str(REPO / "workflow" / "scripts")}
+    ok = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and ok.stderr == ""
+    missing = tmp_path / "mine.yaml"
+    result = subprocess.run([*command, str(missing)], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr == f"invalid config: config file {missing}: not found\n"

@@ -21,11 +21,9 @@ def test_full_default_dag_matches_config(tmp_path):
     seconds = time.perf_counter() - start
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    assert counts["mnist"] == 1 and counts["pair_data"] == 45
-    if "svm_fit" in counts:
-        assert counts["svm_fit"] == 45 * 81
-    if "lenet_train" in counts:
-        assert counts["lenet_train"] == 2
+    expected = {"mnist": 1, "pair_data": 45, "svm_fit": 45 * 81, "svm_metrics": 1, "lenet_train": 2, "lenet_attack": 2 * 10}
+    expected.update({rule: 45 for rule in ("svm_pair_metrics", "svm_projections", "svm_mirrors", "svm_figures")})
+    assert {rule: counts.get(rule) for rule in expected} == expected
     print(f"full default DAG (dry run) built in {seconds:.1f} s: {sum(counts.values())} jobs")
 
 
@@ -50,7 +48,8 @@ def test_snakefmt_check_passes():
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"pairs": ["7v11"]}, "pairs: ['7v11'] is not valid"),
+        ({"pairs": ["0v1", "0v11"]}, "pairs[1]: '0v11' does not match"),
+        ({"pairs": ["0v1", "9v7"]}, "pairs: pair '9v7': expected 'AvB' with digits 0 <= A < B <= 9"),
         ({"sample": {"images_per_class": -3}}, "sample.images_per_class: -3 is less than the minimum of 1"),
         ({"svm": {"lambda_exponents": {"start": 7, "stop": -1, "step": 0.1}}}, "svm.lambda_exponents: empty range"),
         ({"colour": "blue"}, "unknown config key(s) 'colour'"),
@@ -67,6 +66,38 @@ def test_bad_config_stops_before_any_job(tiny_mnist, tmp_path, change, message):
     assert result.returncode != 0
     assert f"invalid config: {message}" in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_nested_config_override_with_numbers_runs(tiny_mnist, tmp_path):
+    """--config 'sample={images_per_class: 2}' (Snakemake passes nested values as strings)."""
+    config = smoke_config(*tiny_mnist)
+    result = run_snakemake(
+        tmp_path, config, "--config", "sample={images_per_class: 2, seed: 0}", "--", "results/data/pairs/0v1.npz"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    pair = data.read_pair(tmp_path / "results" / "data" / "pairs" / "0v1.npz")
+    assert pair.y_train.tolist() == [-1, -1, 1, 1]
+
+
+def test_syntax_error_in_config_yaml_names_the_file_and_line(tmp_path):
+    """The repository's config.yaml is read by the workflow itself (Snakefile, `configfile:`)."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    shutil.copy(REPO / "Snakefile", clone)
+    shutil.copytree(REPO / "workflow", clone / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    text = (REPO / "config.yaml").read_text()
+    lines = text.count("\n")
+    (clone / "config.yaml").write_text(text + "pairs: [7v9, 0v1\n")
+    result = subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(clone / "Snakefile"), "--directory", str(tmp_path), "--dry-run"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr  # a dry run logs to stdout
+    expected = f"invalid config: config file {clone / 'config.yaml'}, line {lines + 2}, column 1: not valid YAML"
+    assert expected in output, output[-3000:]
+    assert f"flow sequence started on line {lines + 1}" in output
 
 
 def test_smoke_data_stage_outputs(smoke_run, tiny_mnist):
@@ -140,7 +171,7 @@ def test_data_stage_on_real_mnist(tmp_path):
         "t10k-labels-idx1-ubyte": data.idx_header(mnist.test_labels) + mnist.test_labels.tobytes(),
     }
     for name, payload in digests.items():
-        assert hashlib.md5(payload).hexdigest() == data.MNIST_MD5[name]
+        assert hashlib.md5(payload).hexdigest() == config["data"]["checksums"][name]
     pair = data.read_pair(tmp_path / "results" / "data" / "pairs" / "7v9.npz")
     assert pair.x_train.shape == (6000, 784) and len(pair.y_test) == 1028 + 1009
     sevens = np.flatnonzero(mnist.train_labels == 7)[:3000]

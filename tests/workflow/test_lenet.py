@@ -33,12 +33,12 @@ def test_history_has_one_row_per_epoch(smoke_run, settings):
         history = pd.read_csv(smoke_run / "results" / "lenet" / net / "history.csv")
         assert list(history.columns) == ["epoch", "train_error", "train_loss", "test_error", "test_loss", "seconds"]
         assert history["epoch"].tolist() == list(range(1, lenet_settings["epochs"] + 1))
-        for column in ("train_error", "test_error"):
-            assert history[column].between(0, 1).all()
         assert (history["train_loss"] > 0).all() and (history["seconds"] > 0).all()
-        # the training error is a count over the training images used
-        errors = history["train_error"] * lenet_settings["train_images"]
-        np.testing.assert_allclose(errors, errors.round(), atol=1e-9)
+        # each error is a count over the images used
+        for column, key in (("train_error", "train_images"), ("test_error", "test_images")):
+            errors = history[column] * lenet_settings[key]
+            np.testing.assert_allclose(errors, errors.round(), atol=1e-9)
+            assert errors.round().between(0, lenet_settings[key]).all()
         # one log line per epoch; the checkpoint is gone once the outputs exist
         log = (smoke_run / "logs" / "lenet" / net / "train.log").read_text()
         assert log.count(" epoch ") == lenet_settings["epochs"]

@@ -12,7 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, run_snakemake
+from conftest import REPO, SHARED_MNIST, run_snakemake, with_defaults
+
+from tilting.data import read_mnist
+
+AUTHORS_TABLE = REPO.parent / "shared" / "authors" / "representatives.csv"
 
 COLUMNS = (
     "pair, alpha, lam, w_norm, b, b_prime, b_prime_mu, theta_rad, theta_deg, d_adv, d_err, err_train, "
@@ -21,7 +25,7 @@ COLUMNS = (
 
 
 def smoke_settings(workdir):
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config = with_defaults(yaml.safe_load((workdir / "config.yaml").read_text()))
     svm = config["svm"]
     grid = svm["lambda_exponents"]
     alphas = np.arange(grid["start"], grid["stop"] + grid["step"] / 2, grid["step"])
@@ -42,7 +46,7 @@ def test_metrics_table_rows_columns_and_certificates(smoke_run, table):
         rows = table[table["pair"] == pair]
         np.testing.assert_allclose(sorted(rows["alpha"]), alphas)
         np.testing.assert_allclose(rows["lam"], 10.0 ** rows["alpha"], rtol=1e-12)
-    tolerance = config["svm"].get("gap_tolerance", 1e-6)
+    tolerance = config["svm"]["gap_tolerance"]
     assert (table["gap"] <= tolerance).all()
     assert (table["gap"] >= -1e-12).all()
     assert (table["dual_objective"] <= table["objective"] * (1 + 1e-12)).all()
@@ -247,11 +251,11 @@ def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
         pair,
         f"--alpha={alpha:+.2f}",
         "--pixel-scale",
-        str(config["svm"].get("pixel_scale", 255)),
+        str(config["svm"]["pixel_scale"]),
         "--objective",
-        config["svm"].get("objective", "article"),
+        config["svm"]["objective"],
         "--gap-tolerance",
-        str(config["svm"].get("gap_tolerance", 1e-6)),
+        str(config["svm"]["gap_tolerance"]),
     ]
     result = subprocess.run(
         command, env=dict(os.environ, BOUNDARY_TILTING_FORK_SERVER="0"), capture_output=True, text=True
@@ -260,3 +264,41 @@ def test_fork_server_fit_equals_a_fresh_interpreter_fit(smoke_run, tmp_path):
     # no timings in a model file and no date in the archive: the same model, the same bytes
     forked = smoke_run / "results" / "svm" / pair / f"lam_{alpha:+.2f}.npz"
     assert output.read_bytes() == forked.read_bytes()
+
+
+@pytest.mark.skipif(not (SHARED_MNIST / "MNIST" / "raw").exists(), reason="../shared/data/MNIST/raw not present")
+def test_mirrors_of_the_authors_representatives_on_real_mnist(tmp_path):
+    """svm.representatives: authors (the default) on the authors' sample: the mirror figures
+    reflect the images of workflow/resources/authors_representatives.tsv."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    assert config["svm"]["representatives"] == "authors" and config["sample"]["method"] == "first"
+    config["data"]["offline_dir"] = str(SHARED_MNIST)
+    config["pairs"] = ["7v9"]
+    config["svm"]["lambda_exponents"] = {"start": 6.0, "stop": 7.0, "step": 1.0}  # two quick fits
+    result = run_snakemake(tmp_path, config, "--", "results/svm/7v9/mirrors.npz")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    table = pd.read_csv(REPO / "workflow" / "resources" / "authors_representatives.tsv", sep="\t", comment="#")
+    row = table.set_index("pair").loc["7v9"]
+    mnist = read_mnist(tmp_path / "results" / "data" / "mnist.npz")
+    # the index_a-th seven and the index_b-th nine of the MNIST training file
+    expected = [
+        np.flatnonzero(mnist.train_labels == 7)[row["index_a"]],
+        np.flatnonzero(mnist.train_labels == 9)[row["index_b"]],
+    ]
+    mirrors = np.load(tmp_path / "results" / "svm" / "7v9" / "mirrors.npz")
+    assert mirrors["positions"].tolist() == [row["index_a"], row["index_b"]]
+    assert mirrors["index_train"].tolist() == expected
+    np.testing.assert_array_equal(mirrors["images"], mnist.train_images[expected].reshape(2, -1))
+    pair = np.load(tmp_path / "results" / "data" / "pairs" / "7v9.npz")
+    np.testing.assert_array_equal(pair["x_train"][mirrors["rows"]], mnist.train_images[expected].reshape(2, -1))
+    assert mirrors["alpha"].tolist() == [6.0, 7.0] and mirrors["mirrors"].shape == (2, 2, 784)
+
+
+@pytest.mark.skipif(not AUTHORS_TABLE.exists(), reason="../shared/authors/representatives.csv not present")
+def test_representatives_table_is_the_authors():
+    ours = pd.read_csv(REPO / "workflow" / "resources" / "authors_representatives.tsv", sep="\t", comment="#")
+    theirs = pd.read_csv(AUTHORS_TABLE)
+    theirs.insert(0, "pair", [f"{a}v{b}" for a, b in zip(theirs["a"], theirs["b"])])
+    assert len(ours) == 45
+    pd.testing.assert_frame_equal(ours, theirs[["pair", "index_a", "index_b"]])

@@ -1,35 +1,30 @@
 # What every stage shares: the config check, the pair and lambda lists, wildcard constraints.
 # Each stage's own helpers live beside its rules (workflow/rules/<stage>.smk).
+# (The Snakefile puts workflow/scripts on sys.path and imports tilting.settings.)
 import os
 import sys
 from pathlib import Path
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from snakemake_scheduling import keep_one_reevaluation_timer  # noqa: E402
 
 min_version("9.0")
-
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-
-from tilting import settings as tilting_settings  # noqa: E402
-from snakemake_scheduling import keep_one_reevaluation_timer  # noqa: E402
 
 # without it, thousands of short jobs keep the main process busy scheduling (see the module)
 keep_one_reevaluation_timer()
 
 try:
-    tilting_settings.validate_config(
-        config,
-        tilting_settings.load_schema(
-            workflow.source_path("../schemas/config.schema.yaml")
-        ),
+    CONFIG_SCHEMA = tilting_settings.load_schema(
+        workflow.source_path("../schemas/config.schema.yaml")
     )
+    # a nested --config override reaches us as strings: numbers where the schema wants them
+    tilting_settings.coerce_config(config, CONFIG_SCHEMA)
+    tilting_settings.validate_config(config, CONFIG_SCHEMA)
     PAIRS = tilting_settings.resolve_pairs(config["pairs"])
     EXPONENTS = tilting_settings.lambda_exponents(**config["svm"]["lambda_exponents"])
 except tilting_settings.ConfigError as err:
     raise ValueError(f"invalid config: {err}") from None
-
-# fills the schema's defaults for keys a config file leaves out
-validate(config, schema="../schemas/config.schema.yaml")
 
 ALPHAS = [tilting_settings.format_exponent(alpha) for alpha in EXPONENTS]
 NETWORKS = sorted(config.get("lenet", {}).get("networks", {}))

@@ -16,15 +16,13 @@ REPORT_TABLES = [
 def report_table_sources():
     """Table name -> the stage output(s) it collects, for the stages of this run.
 
-    A stage is part of the run when its <stage>_targets() is not empty; its tables are
-    then required (a missing one fails the workflow), the other stages' claims are "not run".
+    The SVM and toy stages always run; the LeNet stage when lenet_targets() is not empty.
+    A stage's tables are required (a missing one fails the workflow); the claims of a stage
+    that does not run are "not run".
     """
-    tables = {}
-    if svm_targets():
-        tables["svm_metrics"] = ["results/svm/metrics.csv"]
-    if toy_targets():
-        for name in ("noisy_point", "loss_asymptotes", "dadv_theta"):
-            tables[f"toy_{name}"] = [f"results/toy/{name}.csv"]
+    tables = {"svm_metrics": ["results/svm/metrics.csv"]}
+    for name in ("noisy_point", "loss_asymptotes", "dadv_theta"):
+        tables[f"toy_{name}"] = [f"results/toy/{name}.csv"]
     if lenet_targets():
         tables["lenet_history"] = expand(
             "results/lenet/{net}/history.csv", net=NETWORKS

@@ -13,7 +13,7 @@ def main(smk, log):
         b,
         images_per_class=sample["images_per_class"],
         method=sample["method"],
-        seed=sample.get("seed", 0),
+        seed=sample.get("seed"),  # a param only of a random sample
     )
     log.info(
         "pair %s: %d training images (%s sample), %d test images, ||j - i|| = %.3f",

@@ -9,13 +9,9 @@ from tilting.plots import svm as svm_plots
 
 def main(smk, log):
     table = pd.read_csv(smk.input[0], dtype={"pair": str})
-    curves = {
-        pair: {column: group[column].to_numpy() for column in ("lam", "theta_deg", "err_test")}
-        for pair, group in table.sort_values("lam").groupby("pair")
-    }
-    highlight = tuple(pair for pair in smk.params.highlight if pair in curves)
-    save_figure(svm_plots.overview_figure(curves, highlight), *smk.output)
-    log.info("overview of %d pairs (highlighted: %s)", len(curves), ", ".join(highlight) or "none")
+    highlight = tuple(pair for pair in smk.params.highlight if pair in set(table["pair"]))
+    save_figure(svm_plots.overview_figure(table, highlight), *smk.output)
+    log.info("overview of %d pairs (highlighted: %s)", table["pair"].nunique(), ", ".join(highlight) or "none")
 
 
 run_job(snakemake, main)  # noqa: F821 (injected by Snakemake)

@@ -166,9 +166,10 @@ def targeted_attack(
     image: np.ndarray,
     label: int,
     temperature: float,
-    target_probability: float = 0.95,
-    step: float = 1.0,
-    max_iterations: int = 20000,
+    *,
+    target_probability: float,
+    step: float,
+    max_iterations: int,
     log=None,
     log_every: int = 1000,
 ) -> AttackResult:

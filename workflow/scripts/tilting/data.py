@@ -22,14 +22,6 @@ MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-#: md5 of the decompressed published files (../shared/data/MNIST/README.md).
-MNIST_MD5 = {
-    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
-    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
-    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
-    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
-}
-
 _IDX_UBYTE = 0x08
 
 
@@ -93,12 +85,15 @@ class Mnist:
     test_labels: np.ndarray
 
 
-def load_mnist_raw(raw_dir: str | os.PathLike, checksums: dict[str, str] | None = None) -> Mnist:
-    """The four MNIST files from a folder of IDX files (plain or .gz), md5-checked."""
-    checksums = MNIST_MD5 if checksums is None else checksums
+def load_mnist_raw(raw_dir: str | os.PathLike, checksums: dict[str, str]) -> Mnist:
+    """The four MNIST files from a folder of IDX files (plain or .gz), each checked against its
+    md5 in ``checksums`` (file name -> md5 of the decompressed file; config.yaml's
+    data.checksums holds the published ones)."""
     arrays = {}
     for key, name in MNIST_FILES.items():
-        arrays[key] = load_idx(Path(raw_dir) / name, checksums.get(name))
+        if name not in checksums:
+            raise DataError(f"{name}: no md5 given to check it against (data.checksums)")
+        arrays[key] = load_idx(Path(raw_dir) / name, checksums[name])
     mnist = Mnist(**arrays)
     for split in ("train", "test"):
         images, labels = getattr(mnist, f"{split}_images"), getattr(mnist, f"{split}_labels")
@@ -171,7 +166,7 @@ def all_pairs() -> list[str]:
     return [f"{a}v{b}" for a in range(10) for b in range(a + 1, 10)]
 
 
-def sample_digit(labels: np.ndarray, digit: int, count: int, method: str = "first", seed: int = 0) -> np.ndarray:
+def sample_digit(labels: np.ndarray, digit: int, count: int, method: str, seed: int | None = None) -> np.ndarray:
     """Indices (into the training file) of ``count`` images of ``digit``.
 
     ``first``: the first ``count`` in file order (the authors' sample).
@@ -185,6 +180,8 @@ def sample_digit(labels: np.ndarray, digit: int, count: int, method: str = "firs
     if method == "first":
         return positions[:count]
     if method == "random":
+        if seed is None:
+            raise ValueError("sample.method 'random' needs sample.seed")
         rng = np.random.default_rng([seed, digit])
         return np.sort(rng.choice(positions, size=count, replace=False))
     raise ValueError(f"sample.method {method!r}: expected 'first' or 'random'")
@@ -206,8 +203,9 @@ class PairData:
     digits: np.ndarray  # [a, b]
 
 
-def make_pair(mnist: Mnist, a: int, b: int, images_per_class: int, method: str = "first", seed: int = 0) -> PairData:
-    """Balanced training sample of digits a (y=-1) and b (y=+1) plus their test images."""
+def make_pair(mnist: Mnist, a: int, b: int, images_per_class: int, method: str, seed: int | None = None) -> PairData:
+    """Balanced training sample of digits a (y=-1) and b (y=+1) plus their test images
+    (``seed``: only the random sample uses it)."""
     from .geometry import nearest_centroid_direction
 
     index_a = sample_digit(mnist.train_labels, a, images_per_class, method, seed)

@@ -122,25 +122,28 @@ def make_optimizer(parameters, learning_rate: float, momentum: float, weight_dec
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that shapes a trained network (one ``lenet.networks`` entry + shared keys)."""
+    """Everything that shapes a trained network (one ``lenet.networks`` entry + shared keys).
+    No defaults: config.yaml's lenet section holds them."""
 
     weight_decay: float
-    epochs: int = 50
-    batch_size: int = 300
-    learning_rate: float = 0.0005
-    momentum: float = 0.9
-    init_scale: float = 0.01
-    seed: int = 0
-    device: str = "auto"
-    train_images: int | None = None
-    test_images: int | None = None
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    momentum: float
+    init_scale: float
+    seed: int
+    device: str
+    train_images: int | None
+    test_images: int | None
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainSettings":
         known = set(cls.__dataclass_fields__)
-        unknown = set(values) - known
+        unknown, missing = set(values) - known, known - set(values)
         if unknown:
             raise ConfigError(f"lenet: unknown training settings {sorted(unknown)}")
+        if missing:
+            raise ConfigError(f"lenet: training settings {sorted(missing)} missing")
         settings = cls(**values)
         if settings.epochs < 1 or settings.batch_size < 1:
             raise ConfigError("lenet: epochs and batch_size must be >= 1")

@@ -65,14 +65,11 @@ def parse_exponent(text: str) -> float:
     return round(float(text), 2)
 
 
-def check_positive(key: str, value: float) -> float:
-    if not (isinstance(value, (int, float)) and value > 0):
-        raise ConfigError(f"{key}: {value!r} must be a number > 0")
-    return float(value)
+def _describe_allowed(schema: dict, stated: str = "") -> str:
+    """What a schema node allows, in words: enum, bounds, pattern, type, description.
 
-
-def _describe_allowed(schema: dict) -> str:
-    """What a schema node allows, in words: enum, bounds, pattern, type, description."""
+    ``stated``: the validator whose rule the error message already states (not repeated).
+    """
     parts = []
     if "enum" in schema:
         parts.append("one of " + ", ".join(repr(v) for v in schema["enum"]))
@@ -84,9 +81,9 @@ def _describe_allowed(schema: dict) -> str:
     ):
         if key in schema:
             parts.append(f"{word} {schema[key]}")
-    if "pattern" in schema:
+    if "pattern" in schema and stated != "pattern":
         parts.append(f"matching {schema['pattern']}")
-    if "type" in schema and not parts:
+    if "type" in schema and not parts and stated != "pattern":
         kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         parts.append(" or ".join(str(k) for k in kinds))
     text = "allowed: " + ", ".join(parts) if parts else ""
@@ -95,11 +92,28 @@ def _describe_allowed(schema: dict) -> str:
     return text
 
 
+def _dotted(path) -> str:
+    """A config key as users write it: svm.lambda_exponents.step, pairs[1]."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _oneof_cause(error):
+    """The sub-error of a failed oneOf that names the bad item: errors of the branches whose
+    type fits the value, the deepest first (e.g. pairs[1] of a list, not 'not a string')."""
+    misfits = {sub.schema_path[0] for sub in error.context if sub.validator == "type" and not sub.relative_path}
+    fitting = [sub for sub in error.context if sub.schema_path[0] not in misfits]
+    deeper = [sub for sub in fitting if sub.relative_path]
+    return max(deeper, key=lambda sub: len(sub.relative_path)) if deeper else None
+
+
 def validate_config(config: dict, schema: dict) -> None:
     """Check ``config`` against the JSON schema; raise ConfigError with ONE line naming the key.
 
     Snakemake's own validate() prints the whole schema node; this names the dotted key,
-    the offending value and what is allowed, then Snakemake's validate fills defaults.
+    the offending value and what is allowed.
     """
     import jsonschema
 
@@ -108,16 +122,118 @@ def validate_config(config: dict, schema: dict) -> None:
     if not errors:
         return
     error = errors[0]
-    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "oneOf":
+        cause = _oneof_cause(error)
+        if cause is None:
+            # report the node's description, which lists the accepted forms
+            raise ConfigError(
+                f"{_dotted(error.absolute_path)}: {error.instance!r} is not valid; {_describe_allowed(error.schema)}"
+            )
+        error = cause
+    path = _dotted(error.absolute_path)
     if error.validator == "additionalProperties":
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         where = f"in {path}" if path else "at the top level"
         raise ConfigError(f"unknown config key(s) {', '.join(map(repr, extra))} {where}; allowed keys: {allowed}")
-    if error.validator == "oneOf":
-        # report the node's description, which lists the accepted forms
-        raise ConfigError(f"{path}: {error.instance!r} is not valid; {_describe_allowed(error.schema)}")
-    raise ConfigError(f"{path or 'config'}: {error.message}; {_describe_allowed(error.schema)}".rstrip("; "))
+    allowed = _describe_allowed(error.schema, stated=error.validator)
+    raise ConfigError(f"{path or 'config'}: {error.message}; {allowed}".rstrip("; "))
+
+
+def _resolved(schema: dict, root: dict) -> dict:
+    """A schema node with its local $ref ('#/definitions/name') merged in."""
+    while "$ref" in schema:
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _scalar_from_text(text: str, kinds: set[str]) -> tuple[object, bool]:
+    """(value, True) when ``text`` spells a value of one of the JSON types ``kinds``
+    (null, boolean, integer, finite number), else (None, False)."""
+    word = text.strip()
+    if word in ("null", "Null", "NULL", "~"):
+        return None, "null" in kinds
+    if word.lower() in ("true", "false"):
+        return word.lower() == "true", "boolean" in kinds
+    try:
+        return int(word), bool(kinds & {"integer", "number"})
+    except ValueError:
+        pass
+    try:
+        number = float(word)
+    except ValueError:
+        return None, False
+    if not math.isfinite(number):
+        return None, False
+    if "number" in kinds:
+        return number, True
+    return int(number), "integer" in kinds and number.is_integer()
+
+
+def coerce_config(config: dict, schema: dict) -> dict:
+    """Numbers, booleans and nulls that arrive as strings, parsed where the schema asks for them.
+
+    Snakemake reads the value of a nested --config override (``sample={images_per_class: 2}``)
+    with YAML's base loader, which makes every scalar a string. Each string whose key the
+    schema types as a number, integer, boolean or null is read as a YAML scalar instead;
+    a string that is no such value stays, and validation then names it. ``null`` and ``~``
+    are None also where a string is allowed (data.offline_dir). Changes ``config`` in place.
+    """
+
+    def coerce(value, node):
+        node = _resolved(node, schema)
+        if isinstance(value, dict):
+            properties = node.get("properties", {})
+            extra = node.get("additionalProperties")
+            for key in value:
+                sub = properties.get(key, extra if isinstance(extra, dict) else None)
+                if sub is not None:
+                    value[key] = coerce(value[key], sub)
+            return value
+        if isinstance(value, list):
+            items = node.get("items")
+            return [coerce(item, items) for item in value] if isinstance(items, dict) else value
+        if isinstance(value, str):
+            kinds = node.get("type", [])
+            kinds = set(kinds if isinstance(kinds, list) else [kinds])
+            if "string" in kinds:
+                kinds &= {"null"}
+            parsed, fits = _scalar_from_text(value, kinds) if kinds else (None, False)
+            if fits:
+                return parsed
+        return value
+
+    return coerce(config, schema)
+
+
+def load_config_file(path) -> dict:
+    """A YAML (or JSON) config file as a dict; a ConfigError naming the file, and the line of a
+    syntax error, when it cannot be used."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path}: not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"config file {path}: cannot be read ({err})") from None
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark, problem = getattr(err, "problem_mark", None), getattr(err, "problem", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = problem or str(err).splitlines()[0]
+        context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context and start is not None:
+            problem += f"; {context} started on line {start.line + 1}"
+        raise ConfigError(f"config file {path}{where}: not valid YAML ({problem})") from None
+    if not isinstance(content, dict):
+        raise ConfigError(f"config file {path}: expected keys at the top level, found {type(content).__name__}")
+    return content
 
 
 def load_schema(path) -> dict:
@@ -136,3 +252,24 @@ def source_digest(*paths) -> str:
         with open(path, "rb") as handle:
             digest.update(handle.read())
     return digest.hexdigest()
+
+
+def main(paths: list[str]) -> int:
+    """``python -m tilting.settings FILE...`` (the Makefile, before Snakemake reads the files,
+    whose own errors name neither the file nor the line): one line per unusable file."""
+    import sys
+
+    status = 0
+    for path in paths:
+        try:
+            load_config_file(path)
+        except ConfigError as err:
+            print(f"invalid config: {err}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -9,11 +9,11 @@ theta in [0, pi/2) separates the two segments perfectly, and it lies on the data
 manifold in the limit theta -> pi/2.
 
 All distances, projections and mirror images come from :mod:`tilting.geometry`.
-The two small solvers here (hinge SVM, logistic regression) minimise
+The two learners (a hinge-loss SVM and a logistic regression) minimise
 
     (1/n) sum loss(y (w.x + b)) + lam ||w||^2,   b not penalised,
 
-the objective of the SVM stage (SPEC section 4), to machine precision.
+the objective of the SVM stage (SPEC section 4), solved by scikit-learn.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit
 
 from . import geometry
+from .svm import bias_interval
 
 # ---- the toy data ------------------------------------------------------------
 
@@ -151,187 +151,69 @@ def logistic_objective(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, la
     return float(np.mean(np.logaddexp(0.0, -margins)) + lam * float(w @ w))
 
 
-def best_hinge_bias(scores: np.ndarray, y: np.ndarray) -> tuple[float, bool]:
-    """The exact minimiser over b of sum max(0, 1 - y (s + b)) for fixed scores s = w.x.
-
-    The function is convex and piecewise linear with kinks at b = y_k - s_k; when it is
-    flat on an interval, the midpoint of that interval is taken (libsvm's rule) and the
-    bias is reported as not unique.
-    """
-    kinks = np.unique(y - scores)
-    values = np.array([np.sum(np.maximum(0.0, 1.0 - y * (scores + k))) for k in kinks])
-    best = values.min()
-    tied = kinks[values <= best + 1e-12 * max(1.0, abs(best))]
-    low, high = float(tied.min()), float(tied.max())
-    # kinks that differ by rounding only (points on the margin together) are one kink
-    unique = high - low <= 1e-9 * max(1.0, abs(low), abs(high))
-    return 0.5 * (low + high), unique
+def library_c(lam: float, n: int) -> float:
+    """scikit-learn's C for our lam: its C sum loss + ||w||^2 / 2 (intercept not penalised)
+    is n C times (1/n) sum loss + lam ||w||^2 when lam = 1 / (2 n C)."""
+    if not lam > 0:
+        raise ValueError(f"lam {lam!r} must be > 0")
+    return 1.0 / (2.0 * lam * n)
 
 
-def _hinge_kkt_polish(x, y, w, b, lam, tol=1e-6):
-    """Solve the KKT system of the hinge problem on the active set of (w, b).
-
-    Points with margin < 1 have alpha = 1/n, points with margin > 1 alpha = 0, and the
-    points on the margin (|margin - 1| <= tol) get the alphas that solve
-    2 lam w = sum alpha y x, sum alpha y = 0, y (w.x + b) = 1 on the margin.
-    Returns (w, b, alpha) when the solution is consistent, else None.
-    """
-    n, d = x.shape
-    margins = y * (x @ w + b)
-    inside = margins < 1 - tol
-    on = np.abs(margins - 1) <= tol
-    k = int(on.sum())
-    if k == 0:
-        # no point on the margin: sum alpha y = 0 must hold with alpha = 1/n inside,
-        # w follows, and the loss is flat in b (b from best_hinge_bias, not unique)
-        if abs(float(np.sum(y[inside]))) > 1e-9:
-            return None
-        w_new = (x[inside].T @ y[inside]) / (2 * lam * n)
-        b_new, _ = best_hinge_bias(x @ w_new, y)
-        new_margins = y * (x @ w_new + b_new)
-        if np.any(new_margins[inside] > 1 + 1e-9) or np.any(new_margins[~inside] < 1 - 1e-9):
-            return None
-        return w_new, b_new, np.where(inside, 1.0 / n, 0.0)
-    xs, ys = x[on], y[on]
-    # unknowns: w (d), b, alpha_on (k)
-    rows, rhs = [], []
-    for c in range(d):
-        row = np.zeros(d + 1 + k)
-        row[c] = 2 * lam
-        row[d + 1 :] = -ys * xs[:, c]
-        rows.append(row)
-        rhs.append(float(np.sum(y[inside] * x[inside, c])) / n)
-    row = np.zeros(d + 1 + k)
-    row[d + 1 :] = ys
-    rows.append(row)
-    rhs.append(-float(np.sum(y[inside])) / n)
-    for s in range(k):
-        row = np.zeros(d + 1 + k)
-        row[:d] = ys[s] * xs[s]
-        row[d] = ys[s]
-        rows.append(row)
-        rhs.append(1.0)
-    matrix, rhs = np.array(rows), np.array(rhs)
-    solution, _, rank, _ = np.linalg.lstsq(matrix, rhs, rcond=None)
-    if rank < d + 1 + k or np.max(np.abs(matrix @ solution - rhs)) > 1e-10:
-        return None
-    w_new, b_new, alpha_on = solution[:d], float(solution[d]), solution[d + 1 :]
-    if np.any(alpha_on < -1e-12) or np.any(alpha_on > 1 / n + 1e-12):
-        return None
-    new_margins = y * (x @ w_new + b_new)
-    if np.any(new_margins[inside] > 1 + 1e-9) or np.any(new_margins[~inside & ~on] < 1 - 1e-9):
-        return None
-    alpha = np.where(inside, 1.0 / n, 0.0)
-    alpha[on] = np.clip(alpha_on, 0.0, 1.0 / n)
-    return w_new, b_new, alpha
+#: A bias interval narrower than this (relative) is one bias: libsvm's solution is accurate to
+#: ~1e-7 (its kernel cache is single precision).
+BIAS_INTERVAL_TOLERANCE = 1e-6
 
 
 def fit_hinge(x: np.ndarray, y: np.ndarray, lam: float) -> LinearModel:
-    """Linear SVM: minimise (1/n) sum max(0, 1 - y (w.x + b)) + lam ||w||^2 (b free).
+    """Linear SVM: (1/n) sum max(0, 1 - y (w.x + b)) + lam ||w||^2 with b free, by libsvm
+    (scikit-learn's SVC with a linear kernel).
 
-    A quadratic programme in (w, b, slacks) solved by SLSQP, then made exact: the
-    KKT system on the solution's active set gives (w, b) and the dual variables,
-    whose dual objective certifies the fit. For tiny problems only (toy, tests).
+    Where the objective is flat in b (no support vector strictly inside the bounds), libsvm
+    takes the midpoint of the optimal interval, the SVM stage's rule; ``bias_unique`` says
+    whether that interval is a point. libsvm's dual variables (alpha_i in [0, C]) are
+    2 lam alpha_i in our dual, max sum a - ||sum a y x||^2 / (4 lam), 0 <= a <= 1/n, whose
+    value certifies the fit (``dual_objective``).
     """
+    from sklearn.svm import SVC
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    n, d = x.shape
-    if lam <= 0:
-        raise ValueError("lam must be > 0")
-
-    def objective(v):
-        w, xi = v[:d], v[d + 1 :]
-        return float(xi.sum() / n + lam * (w @ w))
-
-    def gradient(v):
-        g = np.zeros_like(v)
-        g[:d] = 2 * lam * v[:d]
-        g[d + 1 :] = 1.0 / n
-        return g
-
-    design = np.hstack([y[:, None] * x, y[:, None], np.eye(n)])
-
-    constraint = {
-        "type": "ineq",
-        "fun": lambda v: design @ v - 1.0,
-        "jac": lambda v: design,
-    }
-    start = np.concatenate([np.zeros(d + 1), np.ones(n)])
-    bounds = [(None, None)] * (d + 1) + [(0.0, None)] * n
-    result = minimize(
-        objective,
-        start,
-        jac=gradient,
-        constraints=[constraint],
-        bounds=bounds,
-        method="SLSQP",
-        options={"ftol": 1e-15, "maxiter": 1000},
-    )
-    w = result.x[:d].copy()
-    b, bias_unique = best_hinge_bias(x @ w, y)
-    dual = None
-    polished = _hinge_kkt_polish(x, y, w, b, lam)
-    if polished is not None:
-        w_new, b_new, alpha = polished
-        if hinge_objective(x, y, w_new, b_new, lam) <= hinge_objective(x, y, w, b, lam) + 1e-12:
-            w = w_new
-            b, bias_unique = best_hinge_bias(x @ w, y)
-        v = alpha * y
-        dual = float(alpha.sum() - (v @ x) @ (v @ x) / (4 * lam))
+    n = len(y)
+    fitted = SVC(kernel="linear", C=library_c(lam, n), tol=1e-12).fit(x, y)
+    w, b = fitted.coef_[0].copy(), float(fitted.intercept_[0])
+    alpha_y = np.zeros(n)
+    alpha_y[fitted.support_] = 2.0 * lam * fitted.dual_coef_[0]
+    low, high = bias_interval(x @ w, y)
     return LinearModel(
         w=w,
-        b=float(b),
+        b=b,
         objective=hinge_objective(x, y, w, b, lam),
-        dual_objective=dual,
-        iterations=int(result.nit),
-        bias_unique=bias_unique,
+        dual_objective=float(alpha_y @ y - np.sum((alpha_y @ x) ** 2) / (4.0 * lam)),
+        iterations=int(fitted.n_iter_[0]),
+        bias_unique=bool(high - low <= BIAS_INTERVAL_TOLERANCE * max(1.0, abs(b))),
     )
 
 
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, lam: float, tolerance: float = 1e-12, max_iterations: int = 200
-) -> LinearModel:
-    """L2-regularised logistic regression by Newton's method with backtracking.
+def fit_logistic(x: np.ndarray, y: np.ndarray, lam: float) -> LinearModel:
+    """L2-regularised logistic regression: (1/n) sum ln(1 + exp(-y (w.x + b))) + lam ||w||^2
+    with b free, by scikit-learn's LogisticRegression (lbfgs, intercept not penalised).
+    ``gradient_norm``: the largest |partial derivative| of that objective at the solution."""
+    from sklearn.linear_model import LogisticRegression
 
-    Minimises (1/n) sum ln(1 + exp(-y (w.x + b))) + lam ||w||^2 (b free) until the
-    gradient's max norm is below ``tolerance``; the objective is strictly convex when
-    the rows (x, 1) span R^(d+1), as they do for the toy problem.
-    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    n, d = x.shape
-    if lam <= 0:
-        raise ValueError("lam must be > 0")
-    design = np.hstack([x, np.ones((n, 1))])
-    penalty = np.full(d + 1, 2.0 * lam)
-    penalty[d] = 0.0
-
-    def value(v):
-        return logistic_objective(x, y, v[:d], float(v[d]), lam)
-
-    v = np.zeros(d + 1)
-    for iteration in range(1, max_iterations + 1):
-        margins = y * (design @ v)
-        p = expit(-margins)  # derivative of softplus(-m) w.r.t. -m
-        grad = -(design.T @ (y * p)) / n + penalty * v
-        if np.max(np.abs(grad)) <= tolerance:
-            break
-        curvature = p * (1.0 - p)
-        hessian = (design.T * curvature) @ design / n + np.diag(penalty)
-        step = np.linalg.solve(hessian, -grad)
-        current, t = value(v), 1.0
-        while value(v + t * step) > current + 1e-4 * t * float(grad @ step) and t > 1e-12:
-            t *= 0.5
-        v = v + t * step
-    else:
-        raise RuntimeError(f"logistic regression did not converge in {max_iterations} Newton steps")
+    n = len(y)
+    fitted = LogisticRegression(C=library_c(lam, n), tol=1e-12, max_iter=10_000).fit(x, y)
+    w, b = fitted.coef_[0].copy(), float(fitted.intercept_[0])
+    weight = y * expit(-y * geometry.raw_score(x, w, b))  # -d loss / d score, per point
+    gradient = np.append(-(weight @ x) / n + 2.0 * lam * w, -np.mean(weight))
     return LinearModel(
-        w=v[:d].copy(),
-        b=float(v[d]),
-        objective=value(v),
+        w=w,
+        b=b,
+        objective=logistic_objective(x, y, w, b, lam),
         dual_objective=None,
-        iterations=iteration,
-        gradient_norm=float(np.max(np.abs(grad))),
+        iterations=int(fitted.n_iter_[0]),
+        gradient_norm=float(np.max(np.abs(gradient))),
     )
 
 

@@ -10,6 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from ..lenet import ARTICLE_TEST_ERROR
@@ -180,23 +181,34 @@ def adversarial_figure(examples: dict[str, list[dict]], weight_decays: dict[str,
 def norms_figure(table: pd.DataFrame, weight_decays: dict[str, float]):
     """Perturbation L2 norms (0-1 scale) per source digit, one bar per network, medians dashed."""
     nets = list(weight_decays)
-    digits = sorted(table["digit"].unique())
-    width = 0.8 / len(nets)
+    labels = {net: network_label(net, weight_decays[net]) for net in nets}
+    order = [f"{d}→{(d + 1) % 10}" for d in sorted(table["digit"].unique())]
+    data = table.assign(
+        l2_unit=table["l2"] / 255,
+        transition=[f"{d}→{(d + 1) % 10}" for d in table["digit"]],
+        network=table["net"].map(labels),
+    )
     fig, ax = plt.subplots(figsize=(8.0, 4.4), constrained_layout=True)
-    x = np.arange(len(digits))
-    for k, net in enumerate(nets):
-        rows = table[table["net"] == net].set_index("digit").reindex(digits)
-        values = rows["l2"].to_numpy(float) / 255
-        capped = rows["capped"].fillna(False).astype(bool).to_numpy()
-        color = _color(k)
-        bars = ax.bar(x + (k - (len(nets) - 1) / 2) * width, values, width, color=color, label=network_label(net, weight_decays[net]))
-        for bar, is_capped in zip(bars, capped):
-            if is_capped:
+    sns.barplot(
+        data,
+        x="transition",
+        y="l2_unit",
+        hue="network",
+        order=order,
+        hue_order=[labels[net] for net in nets],
+        palette=[_color(k) for k in range(len(nets))],
+        saturation=1.0,
+        errorbar=None,
+        ax=ax,
+    )
+    for k, (net, bars) in enumerate(zip(nets, ax.containers)):
+        rows = data[data["net"] == net].set_index("transition").reindex(order)
+        for bar, capped in zip(bars, rows["capped"].fillna(False).astype(bool)):
+            if capped:
                 bar.set_hatch("//")
                 bar.set_edgecolor("k")
-        median = float(np.nanmedian(values))
-        ax.axhline(median, color=color, ls="--", lw=1, label=f"median {net}: {median:.2f}")
-    ax.set_xticks(x, [f"{d}→{(d + 1) % 10}" for d in digits])
+        median = float(np.nanmedian(rows["l2_unit"]))
+        ax.axhline(median, color=_color(k), ls="--", lw=1, label=f"median {net}: {median:.2f}")
     ax.set_xlabel("source digit → target digit")
     ax.set_ylabel("‖x′ − x‖₂ (pixel scale [0, 1])")
     title = "L2 norm of the adversarial perturbations"

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.lines import Line2D
 
 from . import plt
 from ..svm_analysis import line_points
@@ -34,7 +37,8 @@ def histogram_figure(panels: list[dict], pair: str):
         low, high = np.percentile(margins, [0.5, 99.5])
         span = max(high - low, 1e-9)
         low, high = low - 0.1 * span, high + 0.1 * span
-        ax.hist(np.clip(margins, low, high), bins=60, range=(low, high), color="0.6", density=True)
+        sns.histplot(x=np.clip(margins, low, high), bins=60, binrange=(low, high), stat="density", color="0.6", ax=ax)
+        ax.set_ylabel("")
         ax.axvline(0.0, color="k", lw=0.6)
         ax.axvline(panel["d_adv"], color="tab:red", lw=0.8, ls="--", label=r"$d_{adv}$")
         ax.set_xlim(low, high)
@@ -183,29 +187,40 @@ def mirror_figure(
     return fig
 
 
-def overview_figure(curves: dict[str, dict], highlight: tuple[str, ...] = ()):
-    """theta and test error against lambda, one line per pair (``curves[pair]``: lam, theta_deg, err_test)."""
+def overview_figure(table: pd.DataFrame, highlight: tuple[str, ...] = ()):
+    """theta and test error against lambda, one line per pair of the metrics ``table`` (columns
+    pair, lam, theta_deg, err_test); the pairs of ``highlight`` bold. The legend names every
+    pair when there are at most 12, else the highlighted ones."""
+    names = sorted(table["pair"].unique())
+    palette = dict(zip(names, sns.color_palette("viridis", len(names))))
+    data = table.assign(err_test_pct=100 * table["err_test"], bold=table["pair"].isin(highlight))
     fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
-    cmap = plt.get_cmap("viridis")
-    names = sorted(curves)
-    for k, name in enumerate(names):
-        curve = curves[name]
-        emphasis = name in highlight
-        style = dict(lw=2.0 if emphasis else 0.8, alpha=1.0 if emphasis else 0.6)
-        color = cmap(k / max(len(names) - 1, 1))
-        label = name if (emphasis or len(names) <= 12) else None
-        axes[0].plot(curve["lam"], curve["theta_deg"], color=color, label=label, **style)
-        axes[1].plot(curve["lam"], 100 * np.asarray(curve["err_test"]), color=color, label=label, **style)
+    for ax, column in zip(axes, ("theta_deg", "err_test_pct")):
+        for bold, rows in data.groupby("bold"):
+            sns.lineplot(
+                rows,
+                x="lam",
+                y=column,
+                hue="pair",
+                palette=palette,
+                units="pair",
+                estimator=None,
+                lw=2.0 if bold else 0.8,
+                alpha=1.0 if bold else 0.6,
+                legend=False,
+                ax=ax,
+            )
+        ax.set_xscale("log")
+        ax.set_xlabel(r"$\lambda$")
+        ax.grid(alpha=0.3)
     axes[0].set_ylabel(r"tilting angle $\theta$ (degrees)")
     axes[0].set_ylim(0, 90)
     axes[1].set_ylabel("test error (%)")
     axes[1].set_yscale("log")
-    for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel(r"$\lambda$")
-        ax.grid(alpha=0.3)
-    if any(ax.get_legend_handles_labels()[1] for ax in axes):
-        axes[1].legend(fontsize=7, ncol=2)
+    labelled = [name for name in names if name in highlight or len(names) <= 12]
+    if labelled:
+        handles = [Line2D([], [], color=palette[name], lw=2.0 if name in highlight else 0.8) for name in labelled]
+        axes[1].legend(handles, labelled, fontsize=7, ncol=2)
     fig.suptitle(f"Linear SVMs on MNIST: {len(names)} digit pairs", fontsize=10)
     fig.tight_layout()
     return fig
