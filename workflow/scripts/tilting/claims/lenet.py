@@ -44,6 +44,15 @@ def _test_images(summary: pd.DataFrame | None) -> dict[str, int]:
     return {str(net): int(n) for net, n in zip(summary["net"], summary["test_images"])}
 
 
+def _difference_margin(summary, low: str, high: str, tests: dict[str, float], diff: float):
+    """(words, 95 % half-width, test images) for a difference between the two networks whose
+    sampling error is that of their test errors ``tests``."""
+    n_test = _test_images(summary)
+    n = min(n_test[low], n_test[high]) if low in n_test and high in n_test else None
+    halfwidth = sampling.difference_halfwidth(tests[high], n, tests[low], n) if n else math.nan
+    return f"{high} - {low} = {signed_points(diff)}, " + sampling.compare(diff, halfwidth, n), halfwidth, n
+
+
 def _finals(history, claim: Claim, nets: list[str]):
     """(final epoch per network, None), or (None, a NOT RUN row)."""
     if history is None or history.empty:
@@ -93,11 +102,8 @@ def high_better(history: pd.DataFrame | None, summary: pd.DataFrame | None, crit
     if not_run:
         return not_run
     t_low, t_high = float(final[low]["test_error"]), float(final[high]["test_error"])
-    n_test = _test_images(summary)
-    n = min(n_test[low], n_test[high]) if low in n_test and high in n_test else None
     diff = t_high - t_low
-    halfwidth = sampling.difference_halfwidth(t_high, n, t_low, n) if n else math.nan
-    margin = f"{high} - {low} = {signed_points(diff)}, " + sampling.compare(diff, halfwidth, n)
+    margin, halfwidth, n = _difference_margin(summary, low, high, {low: t_low, high: t_high}, diff)
     measured = f"final test error {high} {pct(t_high)} vs {low} {pct(t_low)}"
     details = {low: t_low, high: t_high, "difference": diff, "sampling_halfwidth_95": halfwidth, "test_images": n}
     return claim.result(t_high < t_low, measured, diff, margin, details)
@@ -140,12 +146,9 @@ def high_less_overfitted(history: pd.DataFrame | None, summary: pd.DataFrame | N
         return not_run
     gaps = {net: float(final[net]["test_error"] - final[net]["train_error"]) for net in (low, high)}
     diff = gaps[high] - gaps[low]
-    n_test = _test_images(summary)
-    n = min(n_test[low], n_test[high]) if low in n_test and high in n_test else None
     tests = {net: float(final[net]["test_error"]) for net in (low, high)}
-    halfwidth = sampling.difference_halfwidth(tests[high], n, tests[low], n) if n else math.nan
+    margin, halfwidth, n = _difference_margin(summary, low, high, tests, diff)
     measured = f"test - train: {high} {points(gaps[high])}, {low} {points(gaps[low])}"
-    margin = f"{high} - {low} = {signed_points(diff)}, " + sampling.compare(diff, halfwidth, n)
     details = {"test_minus_train": gaps, "difference": diff, "sampling_halfwidth_95": halfwidth, "test_images": n}
     return claim.result(diff < 0, measured, diff, margin, details)
 
