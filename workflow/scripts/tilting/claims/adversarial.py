@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .lenet import LENET
+from .lenet import LENET, networks
 from .rows import Claim, check_table, distance, fmt, need, ratio, truthy
 
 SUSCEPTIBLE = (
@@ -24,7 +24,7 @@ ABOUT_THREE = SUSCEPTIBLE + " (the article's figure of the perturbations: L2 nor
 
 def _per_digit(adv, claim: Claim, criteria: Mapping, column: str):
     """(values per digit (rows) and network (columns low, high), None), or (None, a NOT RUN row)."""
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     if adv is None or adv.empty:
         return None, claim.not_run("LeNet stage not in this run")
     check_table("lenet_adversarial", adv)
@@ -52,7 +52,7 @@ def _capped_note(capped: dict[str, int]) -> str:
 
 
 def per_digit_larger(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     share_needed = float(need(criteria, "adversarial_min_digit_share"))
     claim = Claim(
         "lenet_adversarial_per_digit",
@@ -77,7 +77,7 @@ def per_digit_larger(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
 
 
 def _mean_ratio(adv, criteria, claim: Claim, needed: float, strict: bool) -> dict:
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     l2, not_run = _per_digit(adv, claim, criteria, "l2")
     if not_run:
         return not_run
@@ -93,7 +93,7 @@ def _mean_ratio(adv, criteria, claim: Claim, needed: float, strict: bool) -> dic
 
 
 def mean_larger(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     claim = Claim(
         "lenet_adversarial_mean_larger",
         LENET,
@@ -105,7 +105,7 @@ def mean_larger(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
 
 
 def mean_about_three(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     needed = float(need(criteria, "adversarial_min_mean_ratio"))
     claim = Claim(
         "lenet_adversarial_mean_ratio",
@@ -118,7 +118,7 @@ def mean_about_three(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
 
 
 def looks_like_target(adv: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
+    low, high = networks(criteria)
     claim = Claim(
         "lenet_adversarial_looks_like_target",
         LENET,

@@ -28,7 +28,8 @@ MUCH_LOWER_RMS = "“As expected, the weights learnt with a higher weight decay 
 DEEPEST = MUCH_LOWER_RMS + " (the article's per-layer RMS figure: the largest reductions in the deepest layers)"
 
 
-def _networks(criteria: Mapping) -> tuple[str, str]:
+def networks(criteria: Mapping) -> tuple[str, str]:
+    """The names of LeNet_low and LeNet_high in lenet.networks."""
     return str(need(criteria, "lenet_low_network")), str(need(criteria, "lenet_high_network"))
 
 
@@ -96,7 +97,7 @@ def final_test_errors(history: pd.DataFrame | None, summary: pd.DataFrame | None
 
 
 def high_better(history: pd.DataFrame | None, summary: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     claim = Claim("lenet_high_better", LENET, BETTER, f"final test error of {high} < that of {low}", 0.0)
     final, not_run = _finals(history, claim, [low, high])
     if not_run:
@@ -110,7 +111,7 @@ def high_better(history: pd.DataFrame | None, summary: pd.DataFrame | None, crit
 
 
 def high_train_equals_test(history: pd.DataFrame | None, summary: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     tol = float(need(criteria, "lenet_train_test_tolerance"))
     claim = Claim(
         "lenet_high_train_equals_test",
@@ -133,7 +134,7 @@ def high_train_equals_test(history: pd.DataFrame | None, summary: pd.DataFrame |
 
 
 def high_less_overfitted(history: pd.DataFrame | None, summary: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     claim = Claim(
         "lenet_high_less_overfitted",
         LENET,
@@ -155,7 +156,7 @@ def high_less_overfitted(history: pd.DataFrame | None, summary: pd.DataFrame | N
 
 def _rms_ratios(rms, claim: Claim, criteria: Mapping):
     """(layers in depth order, RMS low/high per layer, None), or (None, None, a NOT RUN row)."""
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     if rms is None or rms.empty:
         return None, None, claim.not_run("LeNet stage not in this run")
     check_table("lenet_weights_rms", rms)
@@ -174,7 +175,7 @@ def _ratio_text(ratios: dict[str, float]) -> str:
 
 
 def weight_rms_lower(rms: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     claim = Claim("lenet_weight_rms", LENET, MUCH_LOWER_RMS, f"RMS({high}) < RMS({low}) in every layer", 1.0)
     layers, ratios, not_run = _rms_ratios(rms, claim, criteria)
     if not_run:
@@ -188,7 +189,7 @@ def weight_rms_lower(rms: pd.DataFrame | None, criteria: Mapping) -> dict:
 
 
 def weight_rms_much_lower(rms: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     needed = float(need(criteria, "weight_rms_min_ratio"))
     claim = Claim(
         "lenet_weight_rms_much_lower",
@@ -210,7 +211,7 @@ def weight_rms_much_lower(rms: pd.DataFrame | None, criteria: Mapping) -> dict:
 
 
 def weight_rms_depth(rms: pd.DataFrame | None, criteria: Mapping) -> dict:
-    low, high = _networks(criteria)
+    low, high = networks(criteria)
     claim = Claim(
         "lenet_weight_rms_depth",
         LENET,
