@@ -148,8 +148,8 @@ def dadv_identity(dadv: pd.DataFrame | None, criteria: Mapping) -> dict:
         "toy_dadv_identity",
         TOY,
         DADV_IDENTITY,
-        f"over random boundaries: max |d_adv - 1/2 ||j - i|| cos(theta)| / max |d_adv| <= {fmt(tol)}, "
-        "and d_adv decreases as theta grows (to 0 at 90 deg)",
+        f"over random boundaries: max |d_adv - 1/2 ||j - i|| cos(theta)| / max |1/2 ||j - i|| cos(theta)| "
+        f"<= {fmt(tol)}, and d_adv decreases as theta grows",
         tol,
     )
     if dadv is None or dadv.empty:

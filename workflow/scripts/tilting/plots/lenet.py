@@ -191,7 +191,7 @@ def norms_figure(table: pd.DataFrame, weight_decays: dict[str, float]):
     nets = list(weight_decays)
     digits = sorted(table["digit"].unique())
     width = 0.8 / len(nets)
-    fig, (ax_norm, ax_like) = plt.subplots(2, 1, figsize=(8.0, 7.6), sharex=True, constrained_layout=True)
+    fig, (ax_norm, ax_like) = plt.subplots(2, 1, figsize=(10.0, 7.6), sharex=True, constrained_layout=True)
     x = np.arange(len(digits))
     for k, net in enumerate(nets):
         rows = table[table["net"] == net].set_index("digit").reindex(digits)
@@ -222,5 +222,5 @@ def norms_figure(table: pd.DataFrame, weight_decays: dict[str, float]):
     ax_like.set_title("Do the perturbations look like the target digit? (m: mean training image of a digit)")
     for ax in (ax_norm, ax_like):
         ax.grid(True, axis="y", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
