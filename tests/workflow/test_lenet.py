@@ -102,6 +102,22 @@ def test_adversarial_table_is_consistent_with_the_saved_images(smoke_run, settin
         assert row.temperature == pytest.approx(temperature["temperature"], rel=1e-12)
 
 
+def test_target_likeness_recomputed_from_the_saved_images(smoke_run, settings):
+    """The cosine between each perturbation and the target's minus the source's mean training image."""
+    table = pd.read_csv(smoke_run / "results" / "lenet" / "adversarial.csv")
+    mnist = read_mnist(smoke_run / "results" / "data" / "mnist.npz")
+    images = mnist.train_images.astype(np.float64)
+    for row in table.itertuples():
+        with np.load(smoke_run / "results" / "lenet" / row.net / "attack" / f"{row.digit}.npz") as saved:
+            delta = (saved["adversarial"] - saved["original"]).ravel()
+        template = (images[mnist.train_labels == row.target].mean(0) - images[mnist.train_labels == row.digit].mean(0)).ravel()
+        expected = delta @ template / (np.linalg.norm(delta) * np.linalg.norm(template))
+        assert row.target_likeness == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # the summary says on how many test images each error was measured (the claims' sampling error)
+    summary = pd.read_csv(smoke_run / "results" / "lenet" / "summary.csv")
+    assert (summary["test_images"] == settings["lenet"]["test_images"]).all()
+
+
 def test_temperature_gives_the_median_probability(smoke_run, settings):
     mnist = read_mnist(smoke_run / "results" / "data" / "mnist.npz")
     n = settings["lenet"]["test_images"]

@@ -86,7 +86,9 @@ rule lenet_attack:
 
 rule lenet_adversarial:
     input:
-        lenet_attack_files(),
+        examples=lenet_attack_files(),
+        # the mean training image of each digit, for the perturbations' target likeness
+        mnist="results/data/mnist.npz",
     output:
         table="results/lenet/adversarial.csv",
         png=report(
@@ -174,5 +176,7 @@ rule lenet_summary:
         runtime=10,
     params:
         networks=lenet_weight_decays(),
+        # the article's final test errors, drawn beside the curves (config claims section)
+        article_test_error=lenet_article_test_errors(),
     script:
         "../scripts/lenet_summary.py"

@@ -53,6 +53,14 @@ def lenet_attack_params():
     }
 
 
+def lenet_article_test_errors():
+    """Network -> the article's final test error, for the networks of this run that have one."""
+    references = config["claims"]["lenet_reference_test_error"]
+    return {
+        net: float(references[net]) for net in lenet_networks() if net in references
+    }
+
+
 def lenet_files(pattern):
     return expand(pattern, net=lenet_networks())
 

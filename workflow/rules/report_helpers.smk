@@ -42,7 +42,12 @@ def report_table_nets(wildcards):
 
 
 def claims_inputs(wildcards):
-    return {name: f"results/tables/{name}.csv" for name in report_table_sources()}
+    """The collected tables, and the LeNet summary (the number of test images behind each
+    error rate, for the sampling error of the LeNet claims)."""
+    inputs = {name: f"results/tables/{name}.csv" for name in report_table_sources()}
+    if lenet_targets():
+        inputs["lenet_summary"] = "results/lenet/summary.csv"
+    return inputs
 
 
 def report_targets():

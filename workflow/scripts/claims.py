@@ -1,7 +1,8 @@
 """rule claims: the claims table of the article, measured on this run's tables.
 
-Writes results/tables/claims.csv, a readable HTML page for the report and a Markdown
-table for the README. A FAIL is a result, not an error: the job succeeds.
+Writes results/tables/claims.csv, a readable HTML page for the report and claims.md, the
+Markdown that the README's "Claims" section pastes as is. A FAIL is a result, not an error:
+the job succeeds.
 """
 
 import pandas as pd
@@ -21,7 +22,7 @@ def main(smk, log):
     with open(smk.output.markdown, "w", encoding="utf-8") as handle:
         handle.write(claims.to_markdown(table))
     for _, row in table.iterrows():
-        log.info("%-8s %s: %s", row["status"], row["claim"], row["measured"])
+        log.info("%-8s %s: %s | %s", row["status"], row["claim"], row["measured"], row["margin"])
     log.info("claims: %s", claims.summary(table))
 
 

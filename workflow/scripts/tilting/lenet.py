@@ -59,9 +59,6 @@ WEIGHT_SHAPES = {
     "fc2": (10, 500, 1, 1),
 }
 
-#: Final test errors the article reports, by weight decay (LeNet_low, LeNet_high).
-ARTICLE_TEST_ERROR = {1.0e-4: 0.016, 1.0e-1: 0.012}
-
 #: Test images per forward pass when evaluating (memory only; results do not depend on it).
 EVAL_BATCH = 2000
 

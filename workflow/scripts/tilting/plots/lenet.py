@@ -5,15 +5,11 @@ Networks are passed as an ordered mapping name -> weight decay (lowest decay fir
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
-
-from ..lenet import ARTICLE_TEST_ERROR
 
 NET_COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"]
 
@@ -29,8 +25,11 @@ def _color(k: int) -> str:
 # ---- errors --------------------------------------------------------------------------
 
 
-def errors_figure(histories: dict[str, pd.DataFrame], weight_decays: dict[str, float]):
-    """Running training error and test error (%) against the epoch, every network."""
+def errors_figure(
+    histories: dict[str, pd.DataFrame], weight_decays: dict[str, float], article_test_error: dict[str, float]
+):
+    """Running training error and test error (%) against the epoch, every network; a star at the
+    article's final test error of the networks that have one (network name -> error)."""
     fig, ax = plt.subplots(figsize=(7.0, 4.6), constrained_layout=True)
     for k, (net, history) in enumerate(histories.items()):
         color = _color(k)
@@ -38,18 +37,18 @@ def errors_figure(histories: dict[str, pd.DataFrame], weight_decays: dict[str, f
         epochs = history["epoch"].to_numpy()
         ax.plot(epochs, 100 * history["train_error"], color=color, ls="--", lw=1.4, label=f"{label}: train")
         ax.plot(epochs, 100 * history["test_error"], color=color, ls="-", lw=1.8, label=f"{label}: test")
-        for decay, error in ARTICLE_TEST_ERROR.items():
-            if math.isclose(weight_decays[net], decay, rel_tol=1e-9):
-                ax.scatter(
-                    [epochs.max()],
-                    [100 * error],
-                    marker="*",
-                    s=140,
-                    color=color,
-                    edgecolor="k",
-                    zorder=5,
-                    label=f"article, final test error of λ = {decay:g}: {100 * error:.1f} %",
-                )
+        if net in article_test_error:
+            error = article_test_error[net]
+            ax.scatter(
+                [epochs.max()],
+                [100 * error],
+                marker="*",
+                s=140,
+                color=color,
+                edgecolor="k",
+                zorder=5,
+                label=f"article, final test error of LeNet_{net}: {100 * error:.1f} %",
+            )
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -136,86 +135,102 @@ def filters_figure(weights: dict[str, dict[str, np.ndarray]], weight_decays: dic
 # ---- adversarial examples ---------------------------------------------------------------
 
 
-def adversarial_figure(examples: dict[str, list[dict]], weight_decays: dict[str, float]):
-    """10 columns (source digits); rows: OI, then AE and Pert for each network.
+def adversarial_figure(
+    examples: dict[str, list[dict]], weight_decays: dict[str, float], templates: dict[int, np.ndarray]
+):
+    """10 columns (source digits); rows: OI, the target's minus the source's mean training image,
+    then AE and Pert for each network.
 
-    ``examples[net]`` holds per digit a dict with original, adversarial (28x28, 0-255),
-    digit, target, l2, iterations, capped. The perturbations share one symmetric colour scale.
+    ``examples[net]`` holds per digit a dict with original, adversarial (28x28, 0-255), digit,
+    target, l2, iterations, capped, target_likeness; ``templates[digit]`` is the mean training
+    image of its target minus that of the digit. The perturbations share one symmetric colour
+    scale; each template has its own (only its pattern matters to the cosine).
     """
     nets = list(examples)
     columns = len(examples[nets[0]])
     limit = max(float(np.abs(e["adversarial"] - e["original"]).max()) for net in nets for e in examples[net]) or 1.0
-    rows = 1 + 2 * len(nets)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.25 * columns + 1.6, 1.35 * rows + 0.6), squeeze=False)
-    fig.subplots_adjust(left=0.12, right=0.9, top=0.9, bottom=0.03, wspace=0.06, hspace=0.35)
+    rows = 2 + 2 * len(nets)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.25 * columns + 1.6, 1.35 * rows + 0.7), squeeze=False)
+    fig.subplots_adjust(left=0.12, right=0.9, top=0.9, bottom=0.03, wspace=0.06, hspace=0.4)
     pert_image = None
     for col in range(columns):
         first = examples[nets[0]][col]
         axes[0, col].imshow(first["original"], cmap="gray", vmin=0, vmax=255)
         axes[0, col].set_title(f"{first['digit']} → {first['target']}", fontsize=9)
+        template = templates[first["digit"]]
+        scale = float(np.abs(template).max()) or 1.0
+        axes[1, col].imshow(template, cmap="RdBu_r", vmin=-scale, vmax=scale)
         for k, net in enumerate(nets):
             e = examples[net][col]
-            ae, pert = axes[1 + 2 * k, col], axes[2 + 2 * k, col]
+            ae, pert = axes[2 + 2 * k, col], axes[3 + 2 * k, col]
             ae.imshow(e["adversarial"], cmap="gray", vmin=0, vmax=255)
             pert_image = pert.imshow(e["adversarial"] - e["original"], cmap="RdBu_r", vmin=-limit, vmax=limit)
-            note = f"L2 {e['l2'] / 255:.2f}" + (" capped" if e["capped"] else "")
+            note = f"L2 {e['l2'] / 255:.2f}" + (" capped" if e["capped"] else "") + f"\ncos {e['target_likeness']:.2f}"
             pert.set_xlabel(note, fontsize=7, labelpad=1, color="red" if e["capped"] else "black")
-    labels = ["OI"] + [f"{name}\n{net}" for net in nets for name in ("AE", "Pert")]
+    labels = ["OI", "mean\ntarget −\nsource"] + [f"{name}\n{net}" for net in nets for name in ("AE", "Pert")]
     for row in range(rows):
         for ax in axes[row]:
             ax.set_xticks([])
             ax.set_yticks([])
         axes[row, 0].set_ylabel(labels[row], fontsize=9, rotation=0, ha="right", va="center")
-    cax = fig.add_axes([0.92, 0.1, 0.015, 0.7])
+    cax = fig.add_axes([0.92, 0.1, 0.015, 0.6])
     bar = fig.colorbar(pert_image, cax=cax)
     bar.set_label("x′ − x (grey levels, 0–255 scale)", fontsize=8)
     decays = ", ".join(f"{net}: λ = {weight_decays[net]:g}" for net in nets)
     fig.suptitle(
         f"Targeted adversarial examples (label l → l+1 mod 10, p ≥ target under the calibrated temperature)\n"
-        f"OI original image, AE adversarial example, Pert perturbation; L2 on the [0, 1] scale ({decays})",
+        f"OI original image, AE adversarial example, Pert perturbation; L2 on the [0, 1] scale ({decays});\n"
+        "cos: target likeness, the cosine between Pert and the target's minus the source's mean training image",
         fontsize=9,
     )
     return fig
 
 
 def norms_figure(table: pd.DataFrame, weight_decays: dict[str, float]):
-    """Perturbation L2 norms (0-1 scale) per source digit, one bar per network, medians dashed."""
+    """Per source digit, one bar per network: the perturbation's L2 norm (0-1 scale, means
+    dashed) and its target likeness (means dashed)."""
     nets = list(weight_decays)
     labels = {net: network_label(net, weight_decays[net]) for net in nets}
-    order = [f"{d}→{(d + 1) % 10}" for d in sorted(table["digit"].unique())]
+    targets = table.groupby("digit")["target"].first()
+    order = [f"{d}→{targets[d]}" for d in sorted(table["digit"].unique())]
     data = table.assign(
         l2_unit=table["l2"] / 255,
-        transition=[f"{d}→{(d + 1) % 10}" for d in table["digit"]],
+        transition=[f"{d}→{t}" for d, t in zip(table["digit"], table["target"])],
         network=table["net"].map(labels),
     )
-    fig, ax = plt.subplots(figsize=(8.0, 4.4), constrained_layout=True)
-    sns.barplot(
-        data,
-        x="transition",
-        y="l2_unit",
-        hue="network",
-        order=order,
-        hue_order=[labels[net] for net in nets],
-        palette=[_color(k) for k in range(len(nets))],
-        saturation=1.0,
-        errorbar=None,
-        ax=ax,
-    )
-    for k, (net, bars) in enumerate(zip(nets, ax.containers)):
-        rows = data[data["net"] == net].set_index("transition").reindex(order)
-        for bar, capped in zip(bars, rows["capped"].fillna(False).astype(bool)):
-            if capped:
-                bar.set_hatch("//")
-                bar.set_edgecolor("k")
-        median = float(np.nanmedian(rows["l2_unit"]))
-        ax.axhline(median, color=_color(k), ls="--", lw=1, label=f"median {net}: {median:.2f}")
-    ax.set_xlabel("source digit → target digit")
-    ax.set_ylabel("‖x′ − x‖₂ (pixel scale [0, 1])")
+    fig, (ax_norm, ax_like) = plt.subplots(2, 1, figsize=(10.0, 7.6), sharex=True, constrained_layout=True)
+    for ax, column, unit in ((ax_norm, "l2_unit", ".2f"), (ax_like, "target_likeness", ".3f")):
+        sns.barplot(
+            data,
+            x="transition",
+            y=column,
+            hue="network",
+            order=order,
+            hue_order=[labels[net] for net in nets],
+            palette=[_color(k) for k in range(len(nets))],
+            saturation=1.0,
+            errorbar=None,
+            ax=ax,
+        )
+        for k, (net, bars) in enumerate(zip(nets, ax.containers)):
+            rows = data[data["net"] == net].set_index("transition").reindex(order)
+            for bar, capped in zip(bars, rows["capped"].fillna(False).astype(bool)):
+                if capped:
+                    bar.set_hatch("//")
+                    bar.set_edgecolor("k")
+            mean = float(np.nanmean(rows[column]))
+            ax.axhline(mean, color=_color(k), ls="--", lw=1, label=f"mean {net}: {mean:{unit}}")
+    ax_like.set_xlabel("source digit → target digit")
+    ax_norm.set_xlabel("")
+    ax_norm.set_ylabel("‖x′ − x‖₂ (pixel scale [0, 1])")
+    ax_like.set_ylabel("target likeness\ncos(x′ − x, m_target − m_source)")
+    ax_like.axhline(0, color="k", lw=0.8)
     title = "L2 norm of the adversarial perturbations"
     if table["capped"].astype(bool).any():
         title += " (hatched: iteration cap reached)"
-    ax.set_title(title)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax_norm.set_title(title)
+    ax_like.set_title("Do the perturbations look like the target digit? (m: mean training image of a digit)")
+    for ax in (ax_norm, ax_like):
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
-
