@@ -15,6 +15,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/svm.smk"
 include: "workflow/rules/toy.smk"
 include: "workflow/rules/lenet.smk"
+include: "workflow/rules/lenet_study.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -25,4 +26,5 @@ rule all:
         svm_targets(),
         toy_targets(),
         lenet_targets(),
+        lenet_study_targets(),
         report_targets(),
