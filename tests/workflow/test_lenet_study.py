@@ -47,12 +47,12 @@ def test_a_later_config_file_defines_exactly_the_study_networks(tiny_mnist, tmp_
     assert planned_networks(full.stdout) == set(
         lenet_study.study_networks(yaml.safe_load((REPO / "config" / "lenet_study.yaml").read_text())["lenet_study"])
     )
-    # the CPU file's lists replace the full study's: 4 weight decays (no 0, no 0.03) x 3 seeds
+    # the CPU file's lists replace the full study's: 3 of its 6 weight decays x 3 seeds
     reduced = dry_run(tmp_path, base, REPO / "config" / "lenet_study.yaml", REPO / "config" / "lenet_study_cpu.yaml")
     assert reduced.returncode == 0, reduced.stderr[-3000:]
     decays = {name.split("_")[0] for name in planned_networks(reduced.stdout)}
-    assert decays == {"wd0.0001", "wd0.001", "wd0.01", "wd0.1"}
-    assert len(planned_networks(reduced.stdout)) == 12
+    assert decays == {"wd0.0001", "wd0.01", "wd0.1"}
+    assert len(planned_networks(reduced.stdout)) == 9
 
 
 def test_the_default_config_plans_no_study(tiny_mnist, tmp_path):
@@ -157,3 +157,58 @@ def test_summary_tables_agree_with_the_networks_and_attacks(study_run):
     assert len((results / "verdict.md").read_text().splitlines()) == 3
     image = mpimg.imread(workdir / "results" / "figures" / "6_lenet_study.png")
     assert image.shape[0] > 400 and image[..., :3].std() > 0.01
+
+
+def slurm_dry_run(tmp_path, configfiles, gpus: str | None) -> str:
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILTING_SLURM_")}
+    if gpus:
+        env["TILTING_SLURM_GPUS"] = gpus
+    command = [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    command += ["--workflow-profile", str(REPO / "profiles" / "slurm"), "--configfile", *map(str, configfiles)]
+    command += ["--dry-run", "--forceall", "lenet_study"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_slurm_profile_gives_the_study_gpus_from_its_environment(tiny_mnist, tmp_path):
+    base = tmp_path / "base.yaml"
+    config = smoke_config(*tiny_mnist)
+    config["lenet_study"] = {"weight_decays": [1e-4, 1e-1], "seeds": [0]}
+    base.write_text(yaml.safe_dump(config))
+
+    def resources(output: str) -> dict[str, list[str]]:
+        found, rule = {}, None
+        for line in output.splitlines():
+            if line.strip().startswith("rule "):
+                rule = line.strip()[5:-1]
+            elif line.strip().startswith("resources:") and rule:
+                found.setdefault(rule, []).append(line)
+        return found
+
+    with_gpus = resources(slurm_dry_run(tmp_path, [base], "1"))
+    without = resources(slurm_dry_run(tmp_path, [base], None))
+    for rule in ("lenet_study_train", "lenet_study_attack"):
+        assert len(with_gpus[rule]) == 2 and all("gpu=1" in line for line in with_gpus[rule]), with_gpus[rule]
+        assert not any("gpu=1" in line for line in without[rule])
+    assert not any("gpu=1" in line for line in with_gpus["lenet_study_calibrate"] + with_gpus["lenet_study_summary"])
+
+
+def test_slurm_profile_runs_each_networks_attacks_as_one_job(tiny_mnist, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "slurm"))
+    import count_jobs
+
+    base = tmp_path / "base.yaml"
+    config = smoke_config(*tiny_mnist)
+    config["lenet_study"] = {"weight_decays": [1e-4, 1e-2, 1e-1], "seeds": [0, 1]}
+    base.write_text(yaml.safe_dump(config))
+    # (--forceall ends the list of config files before the target)
+    counts = count_jobs.main(["--configfile", str(base), "--", "--forceall", "lenet_study"])
+    assert counts["group_jobs"] == {"lenet_study_attacks": 6}, counts
+    assert counts["jobs_in_groups"] == {"lenet_study_calibrate": 6, "lenet_study_attack": 6}
+    assert counts["single_jobs"]["lenet_study_train"] == 6

@@ -20,14 +20,19 @@ attack. The network sees exactly what it sees in training: 255 x - mean image.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-#: foolbox's DDN defaults, except the steps (the default 100 stop short on LeNet: see README).
-DDN_DEFAULTS = {"steps": 1000, "init_epsilon": 1.0, "gamma": 0.05}
+#: foolbox's DDN defaults, with 300 steps instead of 100 (on a LeNet trained on MNIST the
+#: median distance moved by 0.1 % from 100 to 1000 steps, 0.03 % from 300 to 1000).
+DDN_DEFAULTS = {"steps": 300, "init_epsilon": 1.0, "gamma": 0.05}
+
+#: Bisections of the final line search to the decision boundary (precision 2^-20 of the norm).
+BISECTIONS = 20
 
 
 class ZeroOneInput(nn.Module):
@@ -51,6 +56,36 @@ class MinimalResult:
     adversarial: np.ndarray  # (n, 28, 28) float32, 0-255 scale
 
 
+def is_adversarial(scores: torch.Tensor, labels: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor:
+    predicted = scores.argmax(1)
+    return predicted == targets if targets is not None else predicted != labels
+
+
+@torch.no_grad()
+def boundary_scale(wrapped, x, delta, labels, targets, device, bisections: int = BISECTIONS) -> torch.Tensor:
+    """Per image, the smallest s in (0, 1] (to 2^-bisections) with x + s delta still adversarial.
+
+    DDN changes the norm of its perturbation by factors 1 +- gamma (5 %), so the perturbation
+    it returns may end inside the adversarial region: moving back along it to the boundary
+    removes that excess (for a linear network the result is then the exact minimum). Where
+    x + delta is not adversarial (nothing found), s = 1.
+    """
+
+    def adversarial(scale: torch.Tensor) -> torch.Tensor:
+        points = (x + scale[:, None, None, None] * delta).to(device)
+        return is_adversarial(wrapped(points).cpu(), labels, targets)
+
+    high = torch.ones(len(x), dtype=x.dtype)
+    low = torch.zeros(len(x), dtype=x.dtype)
+    valid = adversarial(high)
+    for _ in range(bisections):
+        middle = (low + high) / 2
+        inside = adversarial(middle)
+        high = torch.where(inside & valid, middle, high)
+        low = torch.where(inside & valid, low, middle)
+    return torch.where(valid, high, torch.ones_like(high))
+
+
 def minimal_l2(
     model: nn.Module,
     mean_image: np.ndarray,
@@ -64,13 +99,16 @@ def minimal_l2(
     seed: int = 0,
     batch_size: int = 1000,
 ) -> MinimalResult:
-    """Smallest L2 perturbation DDN finds for each image (0-255 scale, (n, 28, 28)).
+    """Smallest L2 perturbation DDN finds for each image (0-255 scale, (n, 28, 28)), moved
+    back along itself to the decision boundary (``boundary_scale``).
 
     ``targets`` None: untargeted (any class but ``labels``); else targeted to ``targets``.
     ``seed`` seeds torch's generator, which DDN draws from only where a gradient vanishes
     exactly: the same inputs give the same result on the same machine.
     """
-    import foolbox as fb
+    with warnings.catch_warnings():  # foolbox 3.3.4 imports a deprecated scipy.ndimage path
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import foolbox as fb
 
     device = torch.device(device)
     wrapped = ZeroOneInput(model, mean_image).to(device).eval()
@@ -95,6 +133,9 @@ def minimal_l2(
             criterion = fb.criteria.TargetedMisclassification(targets_all[start : start + batch_size].to(device))
         adversarial.append(attack.run(fmodel, x, criterion).detach().cpu())
     x_adv = torch.cat(adversarial) if adversarial else torch.zeros_like(x_all)
+    x_adv = x_all + boundary_scale(wrapped, x_all, x_adv - x_all, labels_all, targets_all, device)[:, None, None, None] * (
+        x_adv - x_all
+    )
 
     with torch.no_grad():
         predicted = wrapped(x_adv.to(device)).argmax(1).cpu().numpy()
