@@ -10,7 +10,7 @@ SNAKEMAKE_ARGS ?=
 MNIST_DIR ?=
 OFFLINE_ARG := $(if $(MNIST_DIR),--config 'data={offline_dir: $(MNIST_DIR)}',)
 
-.PHONY: run test dry-run report bench bench-svm bench-lenet lint clean venv
+.PHONY: run test dry-run report study bench bench-svm bench-lenet lint clean venv
 
 venv: $(VENV)/.installed
 
@@ -35,6 +35,12 @@ lint: venv
 clean:
 	find results -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 	rm -rf logs benchmarks/*/ .snakemake
+
+# The weight-decay study (README, "Weight-decay study"): only its jobs. The reduced CPU grid:
+# make study STUDY_CONFIGS="config/lenet_study.yaml config/lenet_study_cpu.yaml"
+STUDY_CONFIGS ?= config/lenet_study.yaml
+study: venv
+	$(BIN)/snakemake lenet_study --cores $(CORES) --configfile config.yaml $(STUDY_CONFIGS) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 # The Snakemake report of a finished run (figures, captions, claims table). A large run may
 # need a zip instead: make report REPORT=results/report.zip

@@ -1,7 +1,7 @@
 # Weight-decay study, beyond the article (config lenet_study; off while its weight_decays is
 # empty): LeNets over weight decay x learning rate x seed, trained and calibrated by the
 # LeNet stage's rules, each attacked with the article's attack and with DDN, then summarized.
-# Run only the study: snakemake --cores all --configfile config/lenet_study.yaml lenet_study
+# Run only the study: snakemake lenet_study --cores all --configfile config/lenet_study.yaml
 
 
 include: "lenet_study_helpers.smk"
