@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .lenet import configure_torch
+
 #: foolbox's DDN defaults, with 300 steps instead of 100 (on a LeNet trained on MNIST the
 #: median distance moved by 0.1 % from 100 to 1000 steps, 0.03 % from 300 to 1000).
 DDN_DEFAULTS = {"steps": 300, "init_epsilon": 1.0, "gamma": 0.05}
@@ -111,6 +113,7 @@ def minimal_l2(
         import foolbox as fb
 
     device = torch.device(device)
+    configure_torch(device)  # deterministic cuDNN kernels on a GPU
     wrapped = ZeroOneInput(model, mean_image).to(device).eval()
     for parameter in wrapped.parameters():
         parameter.requires_grad_(False)
