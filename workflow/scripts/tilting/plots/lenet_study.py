@@ -44,6 +44,11 @@ def _seed_band(ax, table: pd.DataFrame, column: str, position: dict, color: str,
     ax.fill_between(xs, scale * stats["min"], scale * stats["max"], color=color, alpha=0.15, lw=0)
 
 
+def seed_count(seeds: pd.Series) -> str:
+    low, high = int(seeds.min()), int(seeds.max())
+    return f"{low} seed{'s' if low > 1 else ''}" if low == high else f"{low}-{high} seeds"
+
+
 def study_figure(networks: pd.DataFrame, reference: float):
     """Perturbation L2 (both attacks), test error, train-test gap and weight RMS per layer
     against weight decay; colors: learning rates (layers in the RMS panel)."""
@@ -77,7 +82,7 @@ def study_figure(networks: pd.DataFrame, reference: float):
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(
         f"LeNet on MNIST against weight decay: {networks['net'].nunique()} networks, "
-        f"{int(seeds.min())}-{int(seeds.max())} seeds per point (dots), mean (line), min–max over seeds (band); "
+        f"{seed_count(seeds)} per point (dots), mean (line), min–max over seeds (band); "
         f"dashed: reference λ = {reference:g}, dotted: its largest seed",
         fontsize=10,
     )
