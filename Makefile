@@ -21,7 +21,7 @@ CONFIG_FILES := config.yaml $(CONFIG)
 # own messages name neither (or print a traceback).
 CHECK_CONFIG = PYTHONPATH=workflow/scripts $(BIN)/python -m tilting.settings $(CONFIG_FILES)
 
-.PHONY: run test dry-run unlock report bench bench-svm bench-svm-authors bench-svm-slurm bench-lenet lint clean venv
+.PHONY: run test dry-run unlock report study bench bench-svm bench-svm-authors bench-svm-slurm bench-lenet lint clean venv
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,12 @@ lint: venv
 clean:
 	find results -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 	rm -rf logs benchmarks/*/ .snakemake
+
+# The weight-decay study (README, "Weight-decay study"): only its jobs. The reduced CPU grid:
+# make study STUDY_CONFIGS="config/lenet_study.yaml config/lenet_study_cpu.yaml"
+STUDY_CONFIGS ?= config/lenet_study.yaml
+study: venv
+	$(BIN)/snakemake lenet_study --cores $(CORES) --configfile config.yaml $(STUDY_CONFIGS) $(OFFLINE_ARG) $(SNAKEMAKE_ARGS)
 
 # The Snakemake report of a finished run (figures, captions, claims table, run explorer). A zip
 # by default: the full run's figures and explorer make a single HTML file of ~52 MB, which

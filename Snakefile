@@ -26,6 +26,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/svm.smk"
 include: "workflow/rules/toy.smk"
 include: "workflow/rules/lenet.smk"
+include: "workflow/rules/lenet_study.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/explorer.smk"
 
@@ -37,5 +38,6 @@ rule all:
         svm_targets(),
         toy_targets(),
         lenet_targets(),
+        lenet_study_targets(),
         report_targets(),
         explorer_targets(),

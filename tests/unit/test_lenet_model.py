@@ -323,3 +323,44 @@ def test_filter_mosaics_place_every_slice():
     # 12 blocks of 5 x 10 slices of 4 x 4, every weight of the chosen units shown once
     assert np.isfinite(image).sum() == 12 * 50 * 16
     np.testing.assert_allclose(np.sort(image[np.isfinite(image)]), np.sort(weight[chosen["fc1"]].ravel()))
+
+
+def test_training_lock_waits_for_its_holder_and_survives_its_sigkill(tmp_path):
+    lock = tmp_path / "net" / "checkpoint.lock"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, time
+                sys.path.insert(0, {str(REPO / "workflow" / "scripts")!r})
+                from tilting.lenet import training_lock
+                with training_lock({str(lock)!r}):
+                    print("LOCKED", flush=True)
+                    time.sleep(600)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "LOCKED"
+        messages = []
+
+        def notify(message):
+            messages.append(message)
+            os.kill(holder.pid, signal.SIGKILL)  # the holder dies without releasing anything
+
+        with lenet.training_lock(lock, notify) as waited:
+            assert waited > 0
+            assert lock.read_text().strip() == str(os.getpid())
+        assert messages == [f"process {holder.pid} is training this network ({lock}); waiting for it to finish"]
+        # free: taken at once, no message
+        with lenet.training_lock(lock, messages.append) as waited:
+            assert waited == 0.0
+        assert len(messages) == 1
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)

@@ -32,7 +32,9 @@ rule lenet_train:
         gpu=0,
     params:
         settings=lenet_train_settings,
-        # Written after every epoch, resumed after a crash, removed once the outputs exist.
+        # Written after every epoch and resumed after a crash; kept once training ends, so
+        # that a rerun (e.g. after Snakemake was killed) reads it instead of training again.
+        # checkpoint.lock beside it: one process trains a network at a time.
         checkpoint="results/lenet/{net}/checkpoint.pt",
     script:
         "../scripts/lenet_train.py"

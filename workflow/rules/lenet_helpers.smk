@@ -26,11 +26,13 @@ def lenet_test_images():
     return lenet_optional_int("test_images")
 
 
-def lenet_train_settings(wildcards):
-    """Every setting that shapes one trained network (tilting.lenet.TrainSettings)."""
+def lenet_settings(weight_decay, **overrides):
+    """Every setting that shapes one trained network (tilting.lenet.TrainSettings): the
+    lenet section's, with this weight decay and ``overrides`` (learning_rate, seed, epochs).
+    """
     lenet = config["lenet"]
-    return {
-        "weight_decay": float(lenet["networks"][wildcards.net]),
+    settings = {
+        "weight_decay": float(weight_decay),
         "epochs": int(lenet["epochs"]),
         "batch_size": int(lenet["batch_size"]),
         "learning_rate": float(lenet["learning_rate"]),
@@ -41,6 +43,12 @@ def lenet_train_settings(wildcards):
         "train_images": lenet_optional_int("train_images"),
         "test_images": lenet_optional_int("test_images"),
     }
+    settings.update(overrides)
+    return settings
+
+
+def lenet_train_settings(wildcards):
+    return lenet_settings(config["lenet"]["networks"][wildcards.net])
 
 
 def lenet_attack_params():

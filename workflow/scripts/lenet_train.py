@@ -1,13 +1,22 @@
-"""rule lenet_train: one LeNet trained as MatConvNet's cnn_train would, resumable per epoch."""
+"""rule lenet_train (and lenet_study_train): one LeNet trained as MatConvNet's cnn_train would,
+resumable per epoch.
 
+The job takes the network's lock before it opens its log: a job rerun while an earlier
+one still trains the same network (e.g. an orphan left by a killed Snakemake) waits for it,
+then resumes from its checkpoint, whose epochs it logs again.
+"""
+
+import sys
 from pathlib import Path
 
 from tilting.data import read_mnist
 from tilting.jobs import run_job
-from tilting.lenet import TrainSettings, save_model, train, weight_rms, write_history
+from tilting.lenet import TrainSettings, save_model, train, training_lock, weight_rms, write_history
 
 
-def main(smk, log):
+def main(smk, log, waited):
+    if waited:
+        log.info("waited %.1f s for another process that trained this network", waited)
     settings = TrainSettings.from_dict(dict(smk.params.settings))
     checkpoint = Path(smk.params.checkpoint)
     result = train(read_mnist(smk.input.mnist), settings, checkpoint=checkpoint, log=log, threads=smk.threads)
@@ -15,16 +24,23 @@ def main(smk, log):
     write_history(smk.output.history, result.history)
     final = result.history[-1]
     log.info(
-        "network %s: final train error %.2f %%, test error %.2f %%, weight RMS %s, %.1f s of training",
+        "network %s: final train error %.2f %%, test error %.2f %%, weight RMS %s, %.1f s of training, "
+        "%d epochs trained by this job",
         smk.wildcards.net,
         100 * final["train_error"],
         100 * final["test_error"],
         {layer: round(value, 6) for layer, value in weight_rms(result.model).items()},
         sum(row["seconds"] for row in result.history),
+        len(result.history) - result.resumed_from,
     )
-    checkpoint.unlink(missing_ok=True)
-    for stale in checkpoint.parent.glob(f".{checkpoint.name}.tmp*"):  # left by a killed job
+    # The finished checkpoint stays (see tilting.lenet); temporary files of a killed job go.
+    for stale in checkpoint.parent.glob(f".{checkpoint.name}.tmp*"):
         stale.unlink(missing_ok=True)
 
 
-run_job(snakemake, main)  # noqa: F821 (injected by Snakemake)
+def notify(message):
+    print(f"{snakemake.rule} ({snakemake.wildcards.net}): {message}", file=sys.stderr, flush=True)  # noqa: F821
+
+
+with training_lock(Path(snakemake.params.checkpoint).with_suffix(".lock"), notify) as waited:  # noqa: F821
+    run_job(snakemake, lambda smk, log: main(smk, log, waited))  # noqa: F821 (injected by Snakemake)

@@ -42,13 +42,24 @@ def choose_images(test_labels: np.ndarray, seed: int, digits=range(10)) -> dict[
     Drawn with a generator seeded by (seed, digit) alone, so the choice of a digit does
     not depend on the other digits nor on the network.
     """
+    return {digit: chosen[0] for digit, chosen in choose_images_per_digit(test_labels, seed, 1, digits).items()}
+
+
+def choose_images_per_digit(test_labels: np.ndarray, seed: int, count: int, digits=range(10)) -> dict[int, list[int]]:
+    """``count`` distinct test images per digit: digit -> their indices in the test set.
+
+    The first is ``choose_images``'s image (the article's attack image); the others follow
+    from the same (seed, digit) generator, so a larger ``count`` only adds images.
+    """
     chosen = {}
     for digit in digits:
         positions = np.flatnonzero(np.asarray(test_labels) == digit)
-        if positions.size == 0:
-            raise ConfigError(f"attack: the test set has no image of digit {digit}")
+        if positions.size < count or positions.size == 0:
+            raise ConfigError(f"attack: the test set has {positions.size} images of digit {digit}, {max(count, 1)} needed")
         rng = np.random.default_rng([int(seed), int(digit)])
-        chosen[int(digit)] = int(positions[rng.integers(positions.size)])
+        first = int(rng.integers(positions.size))
+        rest = rng.permutation(np.delete(positions, first))[: count - 1] if count > 1 else []
+        chosen[int(digit)] = [int(positions[first]), *(int(index) for index in rest)]
     return chosen
 
 

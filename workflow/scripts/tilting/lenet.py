@@ -24,18 +24,23 @@ test error and loss are computed on the test set after each epoch.
 
 Every epoch ends with an atomically written checkpoint (weights, momentum buffers, the
 shuffling generator's state, the history so far and a hash of every setting that shapes
-the result). A job restarted after being killed resumes from its last complete epoch and
-ends with the same weights and metrics as an uninterrupted run; a checkpoint whose hash
-differs from the current settings is ignored.
+the result, and of this file). A job restarted after being killed resumes from its last
+complete epoch and ends with the same weights and metrics as an uninterrupted run; a
+checkpoint whose hash differs from the current settings is ignored. The checkpoint of a
+finished network is kept: a rerun of its job (e.g. after Snakemake itself was killed while
+training went on) reads it instead of training again. ``training_lock`` keeps two
+processes from training the same network at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -63,7 +68,10 @@ WEIGHT_SHAPES = {
 EVAL_BATCH = 2000
 
 #: Version of the checkpoint layout: a checkpoint of another version is never resumed.
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+
+#: Digest of this file: a checkpoint written by other training code is never resumed.
+CODE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 class LeNet(nn.Module):
@@ -242,6 +250,7 @@ def settings_hash(settings: TrainSettings, data_fingerprint: str, device: torch.
         "device": device.type,
         "threads": int(threads) if device.type == "cpu" else None,
         "torch": torch.__version__,
+        "code": CODE_DIGEST,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -312,6 +321,51 @@ def load_checkpoint(path: str | os.PathLike, expected_hash: str, log=None):
     return state
 
 
+def log_epoch(log, row: dict, epochs: int, note: str = "") -> None:
+    """One log line per epoch (a resumed job logs the checkpoint's epochs too)."""
+    log.info(
+        "epoch %d/%d: train error %.2f %% (loss %.4f), test error %.2f %% (loss %.4f), %.1f s%s",
+        row["epoch"],
+        epochs,
+        100 * row["train_error"],
+        row["train_loss"],
+        100 * row["test_error"],
+        row["test_loss"],
+        row["seconds"],
+        note,
+    )
+
+
+@contextmanager
+def training_lock(path: str | os.PathLike, notify: Callable[[str], None] | None = None):
+    """Hold an exclusive lock on ``path`` while one process trains one network.
+
+    A second process waits until the first ends (``notify`` gets one line saying so) and
+    then resumes from its checkpoint. The lock is the kernel's (flock): it is released when
+    its holder ends, even by SIGKILL, so a lock file left on disk never blocks anyone.
+    Yields the seconds waited (0.0 when the lock was free).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        waited = 0.0
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            if notify:
+                notify(f"process {holder} is training this network ({path}); waiting for it to finish")
+            start = time.monotonic()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            waited = time.monotonic() - start
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield waited
+
+
 @dataclass
 class TrainResult:
     model: LeNet  # on the CPU
@@ -366,7 +420,9 @@ def _train(mnist, settings, checkpoint, log, threads, on_epoch, channels_last) -
         torch.set_rng_state(state["torch_rng"])
         history = list(state["history"])
         if log:
-            log.info("resuming from checkpoint %s after epoch %d", checkpoint, len(history))
+            log.info("resuming from checkpoint %s after epoch %d; its epochs:", checkpoint, len(history))
+            for row in history:
+                log_epoch(log, row, settings.epochs, " (from the checkpoint)")
     resumed_from = len(history)
 
     if channels_last is None:
@@ -418,16 +474,7 @@ def _train(mnist, settings, checkpoint, log, threads, on_epoch, channels_last) -
                 checkpoint,
             )
         if log:
-            log.info(
-                "epoch %d/%d: train error %.2f %% (loss %.4f), test error %.2f %% (loss %.4f), %.1f s",
-                epoch,
-                settings.epochs,
-                100 * train_error,
-                train_loss,
-                100 * test_error,
-                test_loss,
-                seconds,
-            )
+            log_epoch(log, history[-1], settings.epochs)
         if on_epoch is not None:
             on_epoch(epoch)
 
