@@ -52,7 +52,7 @@ lint: venv
 
 clean:
 	find results -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
-	rm -rf logs benchmarks/*/ .snakemake
+	rm -rf logs .snakemake
 
 # The weight-decay study (README, "Weight-decay study"): only its jobs. The reduced CPU grid:
 # make study STUDY_CONFIGS="config/lenet_study.yaml config/lenet_study_cpu.yaml"

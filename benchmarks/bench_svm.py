@@ -66,7 +66,7 @@ def job_seconds(workdir: Path, pairs: list[str]) -> dict[tuple[str, str], float]
     """(pair, alpha) -> wall seconds of its svm_fit job (Snakemake's benchmark files)."""
     seconds = {}
     for pair in pairs:
-        for path in (workdir / "benchmarks" / "svm" / pair).glob("lam_*.tsv"):
+        for path in (workdir / "logs" / "benchmarks" / "svm" / pair).glob("lam_*.tsv"):
             lines = path.read_text().splitlines()
             if len(lines) >= 2:
                 seconds[(pair, path.stem[4:])] = float(lines[1].split("\t")[0])
@@ -129,7 +129,7 @@ def main(argv=None):
     pixel_scale = float(merged["svm"]["pixel_scale"])
     pairs = resolve_pairs(config["pairs"])
     if args.fresh:
-        for folder in ("results/svm", "benchmarks/svm", "logs/svm"):
+        for folder in ("results/svm", "logs/svm", "logs/benchmarks/svm"):
             shutil.rmtree(workdir / folder, ignore_errors=True)
 
     print(

@@ -23,6 +23,7 @@ from tilting.data import read_mnist
 EPOCHS = 12
 TARGET = "results/lenet/low/model.npz"
 NET_DIR = "results/lenet/low"
+CHECKPOINT_DIR = "logs/lenet/low"  # checkpoint.pt and checkpoint.lock: run state, not results
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def epochs_logged(workdir) -> int:
 
 def trainer_pid(workdir) -> int:
     """The process holding the network's lock (it writes its pid into the lock file)."""
-    text = (workdir / NET_DIR / "checkpoint.lock").read_text().strip()
+    text = (workdir / CHECKPOINT_DIR / "checkpoint.lock").read_text().strip()
     return int(text)
 
 
@@ -149,7 +150,7 @@ def test_rerun_after_the_orphan_is_killed_too_resumes_mid_training(workdir):
     orphan = kill_snakemake_during_training(workdir)
     os.kill(orphan, signal.SIGKILL)
     wait_for(lambda: not alive(orphan), what="the orphan to die")
-    done_epochs = len(torch.load(workdir / NET_DIR / "checkpoint.pt", weights_only=False)["history"])
+    done_epochs = len(torch.load(workdir / CHECKPOINT_DIR / "checkpoint.pt", weights_only=False)["history"])
     assert 3 <= done_epochs < EPOCHS
 
     rerun = subprocess.run(command(workdir), capture_output=True, text=True, env=ENV, timeout=300)

@@ -27,7 +27,6 @@ except tilting_settings.ConfigError as err:
     raise ValueError(f"invalid config: {err}") from None
 
 ALPHAS = [tilting_settings.format_exponent(alpha) for alpha in EXPONENTS]
-NETWORKS = sorted(config.get("lenet", {}).get("networks", {}))
 
 
 wildcard_constraints:

@@ -12,7 +12,7 @@ rule mnist:
     log:
         "logs/data/mnist.log",
     benchmark:
-        "benchmarks/data/mnist.tsv"
+        "logs/benchmarks/data/mnist.tsv"
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -34,7 +34,7 @@ rule pair_data:
     log:
         "logs/data/pairs/{pair}.log",
     benchmark:
-        "benchmarks/data/pairs/{pair}.tsv"
+        "logs/benchmarks/data/pairs/{pair}.tsv"
     conda:
         "../../envs/data.yaml"
     threads: 1

@@ -19,7 +19,7 @@ rule explorer:
     log:
         "logs/explorer/explorer.log",
     benchmark:
-        "benchmarks/explorer/explorer.tsv"
+        "logs/benchmarks/explorer/explorer.tsv"
     conda:
         "../../envs/explorer.yaml"
     threads: 1

@@ -22,7 +22,7 @@ rule lenet_train:
     log:
         "logs/lenet/{net}/train.log",
     benchmark:
-        "benchmarks/lenet/{net}/train.tsv"
+        "logs/benchmarks/lenet/{net}/train.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1
@@ -35,7 +35,7 @@ rule lenet_train:
         # Written after every epoch and resumed after a crash; kept once training ends, so
         # that a rerun (e.g. after Snakemake was killed) reads it instead of training again.
         # checkpoint.lock beside it: one process trains a network at a time.
-        checkpoint="results/lenet/{net}/checkpoint.pt",
+        checkpoint="logs/lenet/{net}/checkpoint.pt",
     script:
         "../scripts/lenet_train.py"
 
@@ -49,7 +49,7 @@ rule lenet_calibrate:
     log:
         "logs/lenet/{net}/calibrate.log",
     benchmark:
-        "benchmarks/lenet/{net}/calibrate.tsv"
+        "logs/benchmarks/lenet/{net}/calibrate.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1
@@ -73,7 +73,7 @@ rule lenet_attack:
     log:
         "logs/lenet/{net}/attack_{digit}.log",
     benchmark:
-        "benchmarks/lenet/{net}/attack_{digit}.tsv"
+        "logs/benchmarks/lenet/{net}/attack_{digit}.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1
@@ -110,7 +110,7 @@ rule lenet_adversarial:
     log:
         "logs/lenet/adversarial.log",
     benchmark:
-        "benchmarks/lenet/adversarial.tsv"
+        "logs/benchmarks/lenet/adversarial.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1
@@ -139,7 +139,7 @@ rule lenet_weights:
     log:
         "logs/lenet/weights.log",
     benchmark:
-        "benchmarks/lenet/weights.tsv"
+        "logs/benchmarks/lenet/weights.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1
@@ -169,7 +169,7 @@ rule lenet_summary:
     log:
         "logs/lenet/summary.log",
     benchmark:
-        "benchmarks/lenet/summary.tsv"
+        "logs/benchmarks/lenet/summary.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1

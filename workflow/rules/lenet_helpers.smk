@@ -5,16 +5,29 @@
 LENET_DIGITS = list(range(10))
 
 
+#: network name -> weight decay, lowest first (the order of tables and figures). A network set to
+#: null is left out: a later config file removes a network of an earlier one that way (config
+#: files are merged key by key, so leaving a name out of a later file would keep it).
+LENET_NETWORKS = dict(
+    sorted(
+        (
+            (name, float(decay))
+            for name, decay in config["lenet"]["networks"].items()
+            if decay is not None
+        ),
+        key=lambda item: (item[1], item[0]),
+    )
+)
+
+
 def lenet_networks():
-    """Network names, lowest weight decay first (the order of tables and figures)."""
-    nets = config["lenet"]["networks"]
-    return sorted(nets, key=lambda net: (float(nets[net]), net))
+    """Network names, lowest weight decay first."""
+    return list(LENET_NETWORKS)
 
 
 def lenet_weight_decays():
     """Network name -> weight decay, lowest first (plain floats)."""
-    nets = config["lenet"]["networks"]
-    return {net: float(nets[net]) for net in lenet_networks()}
+    return dict(LENET_NETWORKS)
 
 
 def lenet_optional_int(key):
@@ -48,7 +61,7 @@ def lenet_settings(weight_decay, **overrides):
 
 
 def lenet_train_settings(wildcards):
-    return lenet_settings(config["lenet"]["networks"][wildcards.net])
+    return lenet_settings(LENET_NETWORKS[wildcards.net])
 
 
 def lenet_attack_params():
@@ -82,7 +95,7 @@ def lenet_attack_files():
 
 
 def lenet_targets():
-    if not config["lenet"].get("networks"):
+    if not LENET_NETWORKS:
         return []
     tables = ["adversarial", "weights_rms", "summary"]
     figures = ["errors", "filters", "adversarial", "perturbation_norms"]

@@ -14,12 +14,12 @@ use rule lenet_train as lenet_study_train with:
     log:
         "logs/lenet_study/{net}/train.log",
     benchmark:
-        "benchmarks/lenet_study/{net}/train.tsv"
+        "logs/benchmarks/lenet_study/{net}/train.tsv"
     wildcard_constraints:
         net=LENET_STUDY_NET,
     params:
         settings=lenet_study_train_settings,
-        checkpoint="results/lenet_study/{net}/checkpoint.pt",
+        checkpoint="logs/lenet_study/{net}/checkpoint.pt",
 
 
 use rule lenet_calibrate as lenet_study_calibrate with:
@@ -31,7 +31,7 @@ use rule lenet_calibrate as lenet_study_calibrate with:
     log:
         "logs/lenet_study/{net}/calibrate.log",
     benchmark:
-        "benchmarks/lenet_study/{net}/calibrate.tsv"
+        "logs/benchmarks/lenet_study/{net}/calibrate.tsv"
     wildcard_constraints:
         net=LENET_STUDY_NET,
 
@@ -46,7 +46,7 @@ rule lenet_study_attack:
     log:
         "logs/lenet_study/{net}/attack.log",
     benchmark:
-        "benchmarks/lenet_study/{net}/attack.tsv"
+        "logs/benchmarks/lenet_study/{net}/attack.tsv"
     wildcard_constraints:
         net=LENET_STUDY_NET,
     conda:
@@ -81,7 +81,7 @@ rule lenet_study_summary:
     log:
         "logs/lenet_study/summary.log",
     benchmark:
-        "benchmarks/lenet_study/summary.tsv"
+        "logs/benchmarks/lenet_study/summary.tsv"
     conda:
         "../../envs/lenet.yaml"
     threads: 1

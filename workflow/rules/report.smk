@@ -17,7 +17,7 @@ rule report_table:
     log:
         "logs/report/tables/{table}.log",
     benchmark:
-        "benchmarks/report/tables/{table}.tsv"
+        "logs/benchmarks/report/tables/{table}.tsv"
     wildcard_constraints:
         table="|".join(REPORT_TABLES),
     conda:
@@ -52,7 +52,7 @@ rule claims:
     log:
         "logs/report/claims.log",
     benchmark:
-        "benchmarks/report/claims.tsv"
+        "logs/benchmarks/report/claims.tsv"
     conda:
         "../../envs/report.yaml"
     threads: 1

@@ -25,7 +25,7 @@ def report_table_sources():
         tables[f"toy_{name}"] = [f"results/toy/{name}.csv"]
     if lenet_targets():
         tables["lenet_history"] = expand(
-            "results/lenet/{net}/history.csv", net=NETWORKS
+            "results/lenet/{net}/history.csv", net=lenet_networks()
         )
         tables["lenet_weights_rms"] = ["results/lenet/weights_rms.csv"]
         tables["lenet_adversarial"] = ["results/lenet/adversarial.csv"]
@@ -38,7 +38,7 @@ def report_table_inputs(wildcards):
 
 def report_table_nets(wildcards):
     """The network of each input of the lenet_history table (a 'net' column is added)."""
-    return list(NETWORKS) if wildcards.table == "lenet_history" else []
+    return lenet_networks() if wildcards.table == "lenet_history" else []
 
 
 def claims_inputs(wildcards):

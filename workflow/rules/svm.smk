@@ -33,7 +33,7 @@ rule svm_fit:
         "logs/svm/{pair}/lam_{alpha}.log",
     # wall time; its CPU and memory columns see the client process only, not the forked fit
     benchmark:
-        "benchmarks/svm/{pair}/lam_{alpha}.tsv"
+        "logs/benchmarks/svm/{pair}/lam_{alpha}.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -58,7 +58,7 @@ rule svm_pair_metrics:
     log:
         "logs/svm/{pair}/metrics.log",
     benchmark:
-        "benchmarks/svm/{pair}/metrics.tsv"
+        "logs/benchmarks/svm/{pair}/metrics.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -85,7 +85,7 @@ rule svm_metrics:
     log:
         "logs/svm/metrics.log",
     benchmark:
-        "benchmarks/svm/metrics.tsv"
+        "logs/benchmarks/svm/metrics.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -105,7 +105,7 @@ rule svm_projections:
     log:
         "logs/svm/{pair}/projections.log",
     benchmark:
-        "benchmarks/svm/{pair}/projections.tsv"
+        "logs/benchmarks/svm/{pair}/projections.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -127,7 +127,7 @@ rule svm_mirrors:
     log:
         "logs/svm/{pair}/mirrors.log",
     benchmark:
-        "benchmarks/svm/{pair}/mirrors.tsv"
+        "logs/benchmarks/svm/{pair}/mirrors.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -180,7 +180,7 @@ rule svm_figures:
     log:
         "logs/svm/{pair}/figures.log",
     benchmark:
-        "benchmarks/svm/{pair}/figures.tsv"
+        "logs/benchmarks/svm/{pair}/figures.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1
@@ -208,7 +208,7 @@ rule svm_overview:
     log:
         "logs/svm/overview.log",
     benchmark:
-        "benchmarks/svm/overview.tsv"
+        "logs/benchmarks/svm/overview.tsv"
     conda:
         "../../envs/svm.yaml"
     threads: 1

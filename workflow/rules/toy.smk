@@ -15,7 +15,7 @@ rule toy_boundaries:
     log:
         "logs/toy/toy_boundaries.log",
     benchmark:
-        "benchmarks/toy/toy_boundaries.tsv"
+        "logs/benchmarks/toy/toy_boundaries.tsv"
     conda:
         "../../envs/toy.yaml"
     threads: 1
@@ -47,7 +47,7 @@ rule toy_mirror:
     log:
         "logs/toy/toy_mirror.log",
     benchmark:
-        "benchmarks/toy/toy_mirror.tsv"
+        "logs/benchmarks/toy/toy_mirror.tsv"
     conda:
         "../../envs/toy.yaml"
     threads: 1
@@ -75,7 +75,7 @@ rule toy_noisy_point:
     log:
         "logs/toy/toy_noisy_point.log",
     benchmark:
-        "benchmarks/toy/toy_noisy_point.tsv"
+        "logs/benchmarks/toy/toy_noisy_point.tsv"
     conda:
         "../../envs/toy.yaml"
     threads: 1
@@ -103,7 +103,7 @@ rule toy_loss_scaling:
     log:
         "logs/toy/toy_loss_scaling.log",
     benchmark:
-        "benchmarks/toy/toy_loss_scaling.tsv"
+        "logs/benchmarks/toy/toy_loss_scaling.tsv"
     conda:
         "../../envs/toy.yaml"
     threads: 1
@@ -129,7 +129,7 @@ rule toy_dadv_theta:
     log:
         "logs/toy/toy_dadv_theta.log",
     benchmark:
-        "benchmarks/toy/toy_dadv_theta.tsv"
+        "logs/benchmarks/toy/toy_dadv_theta.tsv"
     conda:
         "../../envs/toy.yaml"
     threads: 1

@@ -31,8 +31,6 @@ def main(smk, log):
                 "test_images": int(calibration["test_images"]),
                 "article_test_error": article.get(net, float("nan")),
                 "temperature": float(calibration["temperature"]),
-                "training_seconds": float(history["seconds"].sum()),
-                "seconds_per_epoch": float(history["seconds"].mean()),
             }
         )
         log.info("%s", rows[-1])

@@ -258,7 +258,8 @@ def settings_hash(settings: TrainSettings, data_fingerprint: str, device: torch.
 # ---- training ----------------------------------------------------------------
 
 
-HISTORY_COLUMNS = ("epoch", "train_error", "train_loss", "test_error", "test_loss", "seconds")
+#: columns of a network's history.csv: results only; the seconds of each epoch go to the job's log
+HISTORY_COLUMNS = ("epoch", "train_error", "train_loss", "test_error", "test_loss")
 
 
 def train_epoch(model, optimizer, x, y, batch_size: int, generator: torch.Generator) -> tuple[float, float]:
