@@ -1,4 +1,4 @@
-"""Benchmark of the LeNet stage on real MNIST with the settings of SPEC section 5.
+"""Benchmark of the LeNet stage on real MNIST with the settings of method §5.
 
 Trains LeNet_low and LeNet_high (50 epochs, batch 300, lr 5e-4, momentum 0.9 by default),
 prints one line per epoch, then seconds per epoch and the final errors beside the article's

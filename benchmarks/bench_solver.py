@@ -6,7 +6,7 @@ then totals. Optionally libsvm (sklearn SVC, linear kernel, C = 1/(2 lam n)) on 
 comparison of time and objective.
 
     .venv/bin/python benchmarks/bench_solver.py [--pairs 7v9 0v1] [--libsvm -1 1 3 5]
-        [--raw /work/shared/data/MNIST/raw] [--step 0.1]
+        [--raw ../shared/data/MNIST/raw] [--step 0.1]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def fresh_processes(x, y, exponents, objective) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", nargs="+", default=["7v9", "0v1"])
-    parser.add_argument("--raw", default="/work/shared/data/MNIST/raw")
+    parser.add_argument("--raw", default="../shared/data/MNIST/raw")
     parser.add_argument("--per-class", type=int, default=3000)
     parser.add_argument("--start", type=float, default=-1.0)
     parser.add_argument("--stop", type=float, default=7.0)

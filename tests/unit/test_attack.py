@@ -1,4 +1,4 @@
-"""Temperature calibration and the targeted attack of SPEC section 5 (tilting.attack)."""
+"""Temperature calibration and the targeted attack of method §5 (tilting.attack)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""tilting.geometry on hand-computed cases (SPEC sections 1-3)."""
+"""tilting.geometry on hand-computed cases (method §1-3)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""LeNet of SPEC section 5 (tilting.lenet): architecture, cnn_train's update, checkpoints."""
+"""LeNet of method §5 (tilting.lenet): architecture, cnn_train's update, checkpoints."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""tilting.losses: the three losses, their scaling by ||w|| and its asymptotes (SPEC section 2)."""
+"""tilting.losses: the three losses, their scaling by ||w|| and its asymptotes (method §2)."""
 
 import math
 

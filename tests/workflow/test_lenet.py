@@ -1,4 +1,4 @@
-"""The LeNet stage (SPEC section 5) on the smoke run: tables checked against the saved
+"""The LeNet stage (method §5) on the smoke run: tables checked against the saved
 networks and adversarial images, figures are real images."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The toy stage (SPEC sections 1-3) on the smoke run: tables recomputed and claims checked,
+"""The toy stage (method §1-3) on the smoke run: tables recomputed and claims checked,
 figures are real images."""
 
 from __future__ import annotations

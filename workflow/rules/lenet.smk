@@ -1,4 +1,4 @@
-# LeNet stage, SPEC section 5: LeNet with low and high weight decay on MNIST, softmax temperature,
+# LeNet stage, method §5: LeNet with low and high weight decay on MNIST, softmax temperature,
 # targeted adversarial examples, weights and figures.
 #
 # GPU: lenet_train uses CUDA when one is present (lenet.device: auto). Its `gpu` resource

@@ -1,4 +1,4 @@
-# Report stage: the final tables of results/tables/ and the claims table (SPEC section 6).
+# Report stage: the final tables of results/tables/ and the claims table (method §6).
 
 
 include: "report_helpers.smk"

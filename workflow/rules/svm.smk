@@ -1,4 +1,4 @@
-# SVM stage, SPEC section 4. One job per (pair, lambda) model, cached under
+# SVM stage, method §4. One job per (pair, lambda) model, cached under
 # results/svm/{pair}/lam_{alpha}.npz: extending the lambda grid or adding pairs runs only the
 # new fits (and the per-pair and overall aggregations that read them). A fit saves the model
 # and its certificate only; metrics, projections, mirror images and figures are per-pair jobs

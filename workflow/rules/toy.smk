@@ -1,4 +1,4 @@
-# Toy stage, SPEC sections 1-3: the 2-D toy problem, the loss scaling, d_adv against theta. No MNIST.
+# Toy stage, method §1-3: the 2-D toy problem, the loss scaling, d_adv against theta. No MNIST.
 
 
 include: "toy_helpers.smk"

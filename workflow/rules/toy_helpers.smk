@@ -1,7 +1,7 @@
 # Toy stage: constants, input functions and params of its rules (toy.smk).
 
 
-#: Figures of SPEC sections 1-3 (each as .png and .pdf under results/figures/).
+#: Figures of method §1-3 (each as .png and .pdf under results/figures/).
 TOY_FIGURES = [
     "1_toy_boundaries",
     "1_toy_mirror",

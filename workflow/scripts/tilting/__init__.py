@@ -1,6 +1,6 @@
 """The science of boundary-tilting, importable without Snakemake.
 
-Modules: data (MNIST, pair samples), geometry (SPEC sections 1-3), settings (config
+Modules: data (MNIST, pair samples), geometry (method §1-3), settings (config
 checks), svm and svm_analysis (section 4), toy, losses, lenet, attack, likeness
 (does a perturbation look like its target digit), claims (a package), plots;
 jobs (script glue), svm_fit_job (one SVM fit job) and forkserver (runs such short jobs

@@ -1,4 +1,4 @@
-"""Softmax temperature calibration and targeted adversarial examples (SPEC section 5).
+"""Softmax temperature calibration and targeted adversarial examples (method §5).
 
 Temperature: the t for which the median over the test set of the top-1 probability
 max_i softmax(s(x)/t)_i equals ``median_probability`` (0.95). The top-1 probability of

@@ -1,4 +1,4 @@
-"""MNIST IDX files, their checksums, and the per-pair training samples (SPEC section 4)."""
+"""MNIST IDX files, their checksums, and the per-pair training samples (method §4)."""
 
 from __future__ import annotations
 

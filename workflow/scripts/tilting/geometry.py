@@ -1,4 +1,4 @@
-"""Geometry of a linear boundary (SPEC sections 1-3).
+"""Geometry of a linear boundary (method §1-3).
 
 One implementation of the article's formulas, shared by the toy problem and the
 SVM stage. A boundary is (w, b): s(x) = w.x + b. Images are rows of ``x``.

@@ -1,4 +1,4 @@
-"""LeNet on MNIST as MatConvNet's MNIST baseline trains it (SPEC section 5).
+"""LeNet on MNIST as MatConvNet's MNIST baseline trains it (method §5).
 
 The network (``cnn_mnist_init`` of MatConvNet, baseline variant, 431,080 parameters)::
 

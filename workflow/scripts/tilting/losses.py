@@ -1,4 +1,4 @@
-"""Loss functions of a linear classifier and their scaling by ||w|| (SPEC section 2).
+"""Loss functions of a linear classifier and their scaling by ||w|| (method §2).
 
 A loss is a function of z = y s(x), s(x) = w.x + b. Since s(x) = ||w|| d(x) with d the
 signed distance, the loss of a point at signed margin y d(x) is the *scaled loss*

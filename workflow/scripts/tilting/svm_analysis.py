@@ -1,4 +1,4 @@
-"""Per-model analysis of the linear SVMs of SPEC section 4: metrics, tilting-plane
+"""Per-model analysis of the linear SVMs of method §4: metrics, tilting-plane
 projections and mirror images, all through :mod:`tilting.geometry`.
 
 Scales. The solver sees images multiplied by ``pixel_scale / 255`` (pixel_scale 255:
@@ -19,7 +19,7 @@ import numpy as np
 
 from . import geometry
 
-#: The scale distances are reported on (grey levels, SPEC).
+#: The scale distances are reported on (grey levels, method conventions).
 REFERENCE_SCALE = 255.0
 
 #: Columns of the metrics table, in order (the report and claims stages rely on them).
@@ -64,7 +64,7 @@ def reference_weights(w: np.ndarray, pixel_scale: float) -> np.ndarray:
 
 
 def identity_residual(d_adv: float, centroid_i: np.ndarray, centroid_j: np.ndarray, theta: float) -> float:
-    """Relative residual |d_adv - 1/2 ||j - i|| cos(theta)| / (1/2 ||j - i||) (SPEC section 3)."""
+    """Relative residual |d_adv - 1/2 ||j - i|| cos(theta)| / (1/2 ||j - i||) (method §3)."""
     expected = geometry.adversarial_distance_identity(centroid_i, centroid_j, theta)
     half = geometry.adversarial_distance_identity(centroid_i, centroid_j, 0.0)
     return abs(d_adv - expected) / half
@@ -81,7 +81,7 @@ def model_metrics(
     centroid_j: np.ndarray,
     mean_image: np.ndarray,
 ) -> dict:
-    """The per-model quantities of SPEC section 4 for a boundary (w, b) on 0-255 images.
+    """The per-model quantities of method §4 for a boundary (w, b) on 0-255 images.
 
     Returns plain floats: w_norm, b, b_prime = b/||w||, b_prime_mu = b' + w_hat.mu,
     theta (rad, deg) between w and the nearest-centroid direction, d_adv, d_err,

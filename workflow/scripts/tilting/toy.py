@@ -1,4 +1,4 @@
-"""The 2-D toy problem and the tilting-angle experiments (SPEC sections 1 and 3).
+"""The 2-D toy problem and the tilting-angle experiments (method §1 and 3).
 
 Image space R^2 with coordinates (a, b). The data manifold is the a axis (b = 0):
 class I (y = -1) is a segment of it centred on a = -1, class J (y = +1) a segment
@@ -13,7 +13,7 @@ The two learners (a hinge-loss SVM and a logistic regression) minimise
 
     (1/n) sum loss(y (w.x + b)) + lam ||w||^2,   b not penalised,
 
-the objective of the SVM stage (SPEC section 4), solved by scikit-learn.
+the objective of the SVM stage (method §4), solved by scikit-learn.
 """
 
 from __future__ import annotations

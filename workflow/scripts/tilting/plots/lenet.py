@@ -1,4 +1,4 @@
-"""Figures of SPEC section 5: LeNet errors, filters, adversarial examples, perturbation norms.
+"""Figures of method §5: LeNet errors, filters, adversarial examples, perturbation norms.
 
 Networks are passed as an ordered mapping name -> weight decay (lowest decay first).
 """

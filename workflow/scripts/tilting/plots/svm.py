@@ -1,4 +1,4 @@
-"""Figures of the linear SVMs on MNIST (SPEC section 4).
+"""Figures of the linear SVMs on MNIST (method §4).
 
 Every function takes plain arrays and returns a matplotlib figure; the caller saves it
 with :func:`tilting.plots.save_figure`. Distances are grey levels of the 0-255 scale.

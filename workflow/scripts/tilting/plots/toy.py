@@ -1,4 +1,4 @@
-"""Figures of SPEC sections 1-3: the toy problem, the loss scaling and d_adv against theta."""
+"""Figures of method §1-3: the toy problem, the loss scaling and d_adv against theta."""
 
 from __future__ import annotations
 
