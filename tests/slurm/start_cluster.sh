@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a single-node SLURM cluster on this machine (Debian/Ubuntu, as root) for the
-# SLURM workflow test (tests/workflow/test_slurm.py); see docs/slurm.md.
+# SLURM workflow test (tests/workflow/test_slurm.py); see the README, "Testing with a local single-node SLURM".
 #
 #   bash tests/slurm/start_cluster.sh      # idempotent: a running cluster is only waited on
 #   bash tests/slurm/stop_cluster.sh       # stops the daemons by their PID files
