@@ -92,7 +92,7 @@ def test_reference_scale_distances_do_not_depend_on_pixel_scale(pixel_scale):
     # a model fitted on the pixel_scale scale sees x * pixel_scale/255; the same boundary has
     # w_fit = w255 * 255/pixel_scale
     w_fit = w255 * 255.0 / pixel_scale
-    x_fit = sa.scaled_images(x255, pixel_scale)
+    x_fit = x255 * (pixel_scale / 255.0)
     np.testing.assert_allclose(x_fit @ w_fit + b, x255 @ w255 + b, rtol=1e-12)
     np.testing.assert_allclose(sa.reference_weights(w_fit, pixel_scale), w255, rtol=1e-15)
 
@@ -189,8 +189,8 @@ def test_pixel_scale_one_gives_the_same_boundary_in_grey_levels():
     y = np.repeat([-1.0, 1.0], n // 2)
     x255 = np.clip(rng.normal(120, 50, size=(n, d)) + 30 * y[:, None] * np.linspace(0, 1, d), 0, 255).round()
     lam255 = 10.0
-    fit255 = fit_linear_svm(sa.scaled_images(x255, 255), y, lam255, gap_tolerance=1e-10)
-    fit01 = fit_linear_svm(sa.scaled_images(x255, 1), y, lam255 / 255.0**2, gap_tolerance=1e-10)
+    fit255 = fit_linear_svm(x255, y, lam255, gap_tolerance=1e-10, x_scale=1.0)
+    fit01 = fit_linear_svm(x255, y, lam255 / 255.0**2, gap_tolerance=1e-10, x_scale=1.0 / 255.0)
     assert fit01.objective == pytest.approx(fit255.objective, rel=1e-7)
     np.testing.assert_allclose(sa.reference_weights(fit01.w, 1), sa.reference_weights(fit255.w, 255), rtol=1e-4)
     mu = x255.mean(axis=0)

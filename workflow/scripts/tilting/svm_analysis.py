@@ -47,14 +47,6 @@ METRIC_COLUMNS = [
 ]
 
 
-def scaled_images(x: np.ndarray, pixel_scale: float) -> np.ndarray:
-    """0-255 images as float64 on the fitting scale (x * pixel_scale / 255)."""
-    x = np.asarray(x, dtype=np.float64)
-    if pixel_scale == REFERENCE_SCALE:
-        return x
-    return x * (float(pixel_scale) / REFERENCE_SCALE)
-
-
 def reference_weights(w: np.ndarray, pixel_scale: float) -> np.ndarray:
     """Weights acting on 0-255 images of a model fitted on the ``pixel_scale`` scale."""
     w = np.asarray(w, dtype=np.float64)

@@ -75,13 +75,17 @@ def run(argv: list[str]) -> None:
     alpha = parse_exponent(args.alpha)
     lam = 10.0**alpha
     where = f"pair {args.pair}, lambda 10^{alpha:+.2f}"
+
+    def fail(message: str):  # one line in the job's log and on the console, then exit 1
+        log.error("%s: %s", where, message)
+        print(f"ERROR: rule svm_fit ({where}): {message}", file=sys.stderr)
+        sys.exit(1)
+
     loading = time.perf_counter()
     try:
         pair = load_pair(args.pair_data)
     except EXPECTED_ERRORS as err:
-        log.error("%s: %s", where, err)
-        print(f"ERROR: rule svm_fit ({where}): {err}", file=sys.stderr)
-        sys.exit(1)
+        fail(str(err))
     start = time.perf_counter()
     try:
         # the solver scales its own copy of the uint8 images (pixel_scale 1: divided by 255)
@@ -94,10 +98,7 @@ def run(argv: list[str]) -> None:
             x_scale=args.pixel_scale / REFERENCE_SCALE,
         )
     except SolverError as err:
-        message = f"{where}: SVM fit not certified: {err}"
-        log.error(message)
-        print(f"ERROR: rule svm_fit: {message}", file=sys.stderr)
-        sys.exit(1)
+        fail(f"SVM fit not certified: {err}")
     fitted = time.perf_counter()
     atomic_savez(
         args.output,
