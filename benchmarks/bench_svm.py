@@ -153,11 +153,11 @@ def main(argv=None):
     table = table[table["pair"].isin(pairs)]
     timings = fit_timings(workdir, pairs)
     minutes = sweep_wall / 60
-    full = 45 * len(exponents)
+    full = len(resolve_pairs("all")) * len(exponents)  # the target is for every pair
     if len(table) >= full:
         target = f"target <= {TARGET_MINUTES:g} min: {'met' if minutes <= TARGET_MINUTES else 'NOT met'}"
     else:  # the target is for the whole sweep: scale this part up by its share of the models
-        estimate = minutes * full / max(len(table), 1)
+        estimate = minutes * full / len(table)
         target = f"the whole sweep of {full} models ~ {estimate:.1f} min at this rate, target <= {TARGET_MINUTES:g} min"
     print(
         f"\nSWEEP: {len(table)} models in {sweep_wall:.1f} s wall on {args.cores} cores ({minutes:.2f} min; "

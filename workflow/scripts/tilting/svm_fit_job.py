@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 import time
+from typing import NoReturn
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def run(argv: list[str]) -> None:
     lam = 10.0**alpha
     where = f"pair {args.pair}, lambda 10^{alpha:+.2f}"
 
-    def fail(message: str):  # one line in the job's log and on the console, then exit 1
+    def fail(message: str) -> NoReturn:  # one line in the job's log and on the console, then exit 1
         log.error("%s: %s", where, message)
         print(f"ERROR: rule svm_fit ({where}): {message}", file=sys.stderr)
         sys.exit(1)
