@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 import yaml  # noqa: E402
 
-from tilting import lenet  # noqa: E402
+from tilting import lenet_files, lenet_training  # noqa: E402
 from tilting.data import load_mnist_raw  # noqa: E402
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -60,7 +60,7 @@ def networks(text: str) -> dict[str, float]:
 
 def train_one(args, net: str, decay: float, mnist) -> dict:
     log = logging.getLogger(net)
-    settings = lenet.TrainSettings(
+    settings = lenet_training.TrainSettings(
         weight_decay=decay,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -73,11 +73,11 @@ def train_one(args, net: str, decay: float, mnist) -> dict:
         test_images=args.test_images,
     )
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = lenet.train(mnist, settings, log=log, threads=args.threads)
+    result = lenet_training.train(mnist, settings, log=log, threads=args.threads)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
-        lenet.write_history(Path(args.out) / f"history_{net}.csv", result.history)
+        lenet_files.write_history(Path(args.out) / f"history_{net}.csv", result.history)
     seconds = [row["seconds"] for row in result.history]
     final = result.history[-1]
     return {
@@ -90,7 +90,7 @@ def train_one(args, net: str, decay: float, mnist) -> dict:
         "cpu_seconds_per_epoch": cpu / len(result.history),
         "train_error": final["train_error"],
         "test_error": final["test_error"],
-        "weight_rms": lenet.weight_rms(result.model),
+        "weight_rms": lenet_files.weight_rms(result.model),
     }
 
 

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import yaml
 from conftest import REPO, synthetic_digits
 
-from tilting import lenet
+from tilting import lenet, lenet_files, lenet_training
 from tilting.data import Mnist, save_mnist
 from tilting.settings import ConfigError
 
@@ -23,7 +23,7 @@ from tilting.settings import ConfigError
 def train_settings(**changes) -> dict:
     """config.yaml's LeNet training settings (the one source of their defaults), with ``changes``."""
     shared = yaml.safe_load((REPO / "config.yaml").read_text())["lenet"]
-    fields = set(lenet.TrainSettings.__dataclass_fields__) - {"weight_decay"}
+    fields = set(lenet_training.TrainSettings.__dataclass_fields__) - {"weight_decay"}
     return {**{key: shared[key] for key in fields}, **changes}
 
 
@@ -108,7 +108,7 @@ def test_init_is_scaled_gaussian_with_zero_biases():
 def test_optimizer_step_equals_matconvnet_formula_by_hand():
     """g <- g + lambda W; m <- mu m - g; W <- W + eta m, two steps computed by hand."""
     w = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
-    opt = lenet.make_optimizer([w], learning_rate=0.5, momentum=0.9, weight_decay=0.1)
+    opt = lenet_training.make_optimizer([w], learning_rate=0.5, momentum=0.9, weight_decay=0.1)
     w.grad = torch.tensor([0.5, 0.25], dtype=torch.float64)
     opt.step()
     # g = (0.5 + 0.1*1, 0.25 + 0.1*-2) = (0.6, 0.05); m = -g; W = W + 0.5 m
@@ -136,8 +136,8 @@ def test_training_step_decays_biases_and_uses_the_batch_mean_loss():
     loss = F.cross_entropy(model(x), y)  # mean over the batch
     grads = torch.autograd.grad(loss, list(model.parameters()))
     eta, decay = 1e-3, 0.1
-    opt = lenet.make_optimizer(model.parameters(), eta, 0.9, decay)
-    error, mean_loss = lenet.train_epoch(model, opt, x, y, batch_size=8, generator=torch.Generator().manual_seed(0))
+    opt = lenet_training.make_optimizer(model.parameters(), eta, 0.9, decay)
+    error, mean_loss = lenet_training.train_epoch(model, opt, x, y, batch_size=8, generator=torch.Generator().manual_seed(0))
     assert mean_loss == pytest.approx(float(loss.detach()), rel=1e-12)
     for (name, p), g in zip(model.named_parameters(), grads):
         expected = before[name] - eta * (g + decay * before[name])
@@ -147,46 +147,46 @@ def test_training_step_decays_biases_and_uses_the_batch_mean_loss():
 
 def test_running_error_counts_each_batch_before_its_update():
     data = tiny_mnist_arrays()
-    prepared = lenet.prepare_data(data, None, None, "cpu")
+    prepared = lenet_training.prepare_data(data, None, None, "cpu")
     model = lenet.LeNet()
     lenet.init_weights(model, 0.01, torch.Generator().manual_seed(0))
-    opt = lenet.make_optimizer(model.parameters(), 0.0, 0.0, 0.0)  # lr 0: weights never change
-    error, loss = lenet.train_epoch(model, opt, prepared.x_train, prepared.y_train, 25, torch.Generator().manual_seed(1))
-    expected_error, expected_loss = lenet.evaluate(model, prepared.x_train, prepared.y_train)
+    opt = lenet_training.make_optimizer(model.parameters(), 0.0, 0.0, 0.0)  # lr 0: weights never change
+    error, loss = lenet_training.train_epoch(model, opt, prepared.x_train, prepared.y_train, 25, torch.Generator().manual_seed(1))
+    expected_error, expected_loss = lenet_training.evaluate(model, prepared.x_train, prepared.y_train)
     assert error == pytest.approx(expected_error, abs=1e-12)
     assert loss == pytest.approx(expected_loss, rel=1e-5)
 
 
 def test_input_is_the_0_255_image_minus_the_mean_training_image():
     data = tiny_mnist_arrays()
-    prepared = lenet.prepare_data(data, 50, 20, "cpu")
+    prepared = lenet_training.prepare_data(data, 50, 20, "cpu")
     mean = data.train_images[:50].astype(np.float64).mean(axis=0)
     np.testing.assert_allclose(prepared.mean_image, mean, rtol=1e-6)
     np.testing.assert_allclose(prepared.x_test[3, 0].numpy(), data.test_images[3] - mean, atol=1e-4)
     assert prepared.x_train.shape == (50, 1, 28, 28) and prepared.y_test.shape == (20,)
     with pytest.raises(ConfigError, match="training"):
-        lenet.prepare_data(data, 10_000, None, "cpu")
+        lenet_training.prepare_data(data, 10_000, None, "cpu")
 
 
 def test_settings_are_checked_and_hashed():
     with pytest.raises(ConfigError, match="unknown"):
-        lenet.TrainSettings.from_dict({"weight_decay": 0.1, "learning_rat": 1.0})
+        lenet_training.TrainSettings.from_dict({"weight_decay": 0.1, "learning_rat": 1.0})
     with pytest.raises(ConfigError, match=r"training settings \['init_scale'\] missing"):
-        lenet.TrainSettings.from_dict({k: v for k, v in train_settings(weight_decay=0.1).items() if k != "init_scale"})
-    a = lenet.TrainSettings.from_dict(train_settings(weight_decay=0.1))
-    b = lenet.TrainSettings(**train_settings(weight_decay=0.1, learning_rate=0.001))
+        lenet_training.TrainSettings.from_dict({k: v for k, v in train_settings(weight_decay=0.1).items() if k != "init_scale"})
+    a = lenet_training.TrainSettings.from_dict(train_settings(weight_decay=0.1))
+    b = lenet_training.TrainSettings(**train_settings(weight_decay=0.1, learning_rate=0.001))
     cpu = torch.device("cpu")
-    assert lenet.settings_hash(a, "data", cpu) == lenet.settings_hash(lenet.TrainSettings(**train_settings(weight_decay=0.1)), "data", cpu)
-    assert lenet.settings_hash(a, "data", cpu) != lenet.settings_hash(b, "data", cpu)
-    assert lenet.settings_hash(a, "data", cpu) != lenet.settings_hash(a, "other data", cpu)
-    assert lenet.settings_hash(a, "data", cpu, 1) != lenet.settings_hash(a, "data", cpu, 2)
+    assert lenet_training.settings_hash(a, "data", cpu) == lenet_training.settings_hash(lenet_training.TrainSettings(**train_settings(weight_decay=0.1)), "data", cpu)
+    assert lenet_training.settings_hash(a, "data", cpu) != lenet_training.settings_hash(b, "data", cpu)
+    assert lenet_training.settings_hash(a, "data", cpu) != lenet_training.settings_hash(a, "other data", cpu)
+    assert lenet_training.settings_hash(a, "data", cpu, 1) != lenet_training.settings_hash(a, "data", cpu, 2)
 
 
 def test_channels_last_matches_the_default_layout():
     data = tiny_mnist_arrays()
-    settings = lenet.TrainSettings(**train_settings(weight_decay=1e-4, epochs=2, batch_size=20, learning_rate=5e-3))
-    fast = lenet.train(data, settings, threads=1, channels_last=True)
-    plain = lenet.train(data, settings, threads=1, channels_last=False)
+    settings = lenet_training.TrainSettings(**train_settings(weight_decay=1e-4, epochs=2, batch_size=20, learning_rate=5e-3))
+    fast = lenet_training.train(data, settings, threads=1, channels_last=True)
+    plain = lenet_training.train(data, settings, threads=1, channels_last=False)
     for name in lenet.LAYERS:
         torch.testing.assert_close(getattr(fast.model, name).weight, getattr(plain.model, name).weight, rtol=1e-4, atol=1e-6)
     for a, b in zip(fast.history, plain.history):
@@ -198,14 +198,14 @@ def test_model_file_round_trip_and_weight_rms(tmp_path):
     model = lenet.LeNet()
     lenet.init_weights(model, 0.02, torch.Generator().manual_seed(1))
     mean = np.full((28, 28), 33.0, np.float32)
-    settings = lenet.TrainSettings(**train_settings(weight_decay=0.1))
-    lenet.save_model(tmp_path / "m.npz", model, mean, settings)
-    loaded, loaded_mean, loaded_settings = lenet.load_model(tmp_path / "m.npz")
+    settings = lenet_training.TrainSettings(**train_settings(weight_decay=0.1))
+    lenet_files.save_model(tmp_path / "m.npz", model, mean, settings)
+    loaded, loaded_mean, loaded_settings = lenet_files.load_model(tmp_path / "m.npz")
     for name in lenet.LAYERS:
         assert torch.equal(getattr(loaded, name).weight, getattr(model, name).weight)
     np.testing.assert_array_equal(loaded_mean, mean)
     assert loaded_settings["weight_decay"] == 0.1
-    rms = lenet.weight_rms(model)
+    rms = lenet_files.weight_rms(model)
     w = model.conv2.weight.detach().double().numpy()
     assert rms["conv2"] == pytest.approx(np.sqrt(np.mean(w**2)), rel=1e-12)
     assert rms["fc1"] == pytest.approx(0.02, rel=0.01)
@@ -217,9 +217,9 @@ CHILD = textwrap.dedent(
     """
     import json, sys, time
     sys.path.insert(0, {scripts!r})
-    from tilting import lenet
+    from tilting import lenet_files, lenet_training
     from tilting.data import read_mnist
-    settings = lenet.TrainSettings(**json.loads({settings!r}))
+    settings = lenet_training.TrainSettings(**json.loads({settings!r}))
     kill_after = int(sys.argv[1])
     checkpoint = sys.argv[2] if sys.argv[2] != "-" else None
 
@@ -228,8 +228,8 @@ CHILD = textwrap.dedent(
             print("CHECKPOINTED", epoch, flush=True)
             time.sleep(600)  # the test kills the process here
 
-    result = lenet.train(read_mnist({data!r}), settings, checkpoint=checkpoint, threads=1, on_epoch=on_epoch)
-    lenet.save_model(sys.argv[3], result.model, result.mean_image, settings)
+    result = lenet_training.train(read_mnist({data!r}), settings, checkpoint=checkpoint, threads=1, on_epoch=on_epoch)
+    lenet_files.save_model(sys.argv[3], result.model, result.mean_image, settings)
     print("RESULT", json.dumps({{"history": result.history, "resumed_from": result.resumed_from}}), flush=True)
     """
 )
@@ -289,19 +289,19 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path):
 
     # the finished checkpoint: the same settings resume it with nothing left to train ...
     mnist = tiny_mnist_arrays()
-    again = lenet.train(mnist, lenet.TrainSettings(**settings), checkpoint=checkpoint, threads=1)
+    again = lenet_training.train(mnist, lenet_training.TrainSettings(**settings), checkpoint=checkpoint, threads=1)
     assert again.resumed_from == 4
     assert without_seconds(again.history) == without_seconds(resumed["history"])
     # ... other settings never do
-    other = lenet.train(mnist, lenet.TrainSettings(**{**settings, "epochs": 1}), checkpoint=checkpoint, threads=1)
+    other = lenet_training.train(mnist, lenet_training.TrainSettings(**{**settings, "epochs": 1}), checkpoint=checkpoint, threads=1)
     assert other.resumed_from == 0 and len(other.history) == 1
 
 
 def test_damaged_checkpoint_is_ignored(tmp_path):
     path = tmp_path / "checkpoint.pt"
     path.write_bytes(b"not a checkpoint")
-    assert lenet.load_checkpoint(path, "any hash") is None
-    assert lenet.load_checkpoint(tmp_path / "absent.pt", "any hash") is None
+    assert lenet_training.load_checkpoint(path, "any hash") is None
+    assert lenet_training.load_checkpoint(tmp_path / "absent.pt", "any hash") is None
 
 
 def test_filter_mosaics_place_every_slice():
@@ -335,7 +335,7 @@ def test_training_lock_waits_for_its_holder_and_survives_its_sigkill(tmp_path):
                 f"""
                 import sys, time
                 sys.path.insert(0, {str(REPO / "workflow" / "scripts")!r})
-                from tilting.lenet import training_lock
+                from tilting.lenet_training import training_lock
                 with training_lock({str(lock)!r}):
                     print("LOCKED", flush=True)
                     time.sleep(600)
@@ -353,12 +353,12 @@ def test_training_lock_waits_for_its_holder_and_survives_its_sigkill(tmp_path):
             messages.append(message)
             os.kill(holder.pid, signal.SIGKILL)  # the holder dies without releasing anything
 
-        with lenet.training_lock(lock, notify) as waited:
+        with lenet_training.training_lock(lock, notify) as waited:
             assert waited > 0
             assert lock.read_text().strip() == str(os.getpid())
         assert messages == [f"process {holder.pid} is training this network ({lock}); waiting for it to finish"]
         # free: taken at once, no message
-        with lenet.training_lock(lock, messages.append) as waited:
+        with lenet_training.training_lock(lock, messages.append) as waited:
             assert waited == 0.0
         assert len(messages) == 1
     finally:

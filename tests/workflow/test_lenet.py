@@ -14,7 +14,7 @@ import torch
 import yaml
 from conftest import REPO, SNAKEMAKE, job_counts, run_snakemake, smoke_config
 
-from tilting import attack, lenet
+from tilting import attack, lenet_files
 from tilting.data import read_mnist
 
 FIGURES = ["5_lenet_errors", "5_lenet_filters", "5_lenet_adversarial", "5_lenet_perturbation_norms"]
@@ -52,7 +52,7 @@ def test_test_error_matches_the_saved_network(smoke_run, settings):
     mnist = read_mnist(smoke_run / "results" / "data" / "mnist.npz")
     n = settings["lenet"]["test_images"]
     for net in settings["lenet"]["networks"]:
-        model, mean, saved = lenet.load_model(smoke_run / "results" / "lenet" / net / "model.npz")
+        model, mean, saved = lenet_files.load_model(smoke_run / "results" / "lenet" / net / "model.npz")
         assert saved["weight_decay"] == settings["lenet"]["networks"][net]
         scores = attack.network_scores(model, mean, mnist.test_images[:n])
         history = pd.read_csv(smoke_run / "results" / "lenet" / net / "history.csv")
@@ -66,7 +66,7 @@ def test_weights_rms_recomputed_from_the_models(smoke_run, settings):
     nets = settings["lenet"]["networks"]
     assert len(table) == 4 * len(nets)
     for net in nets:
-        model, _, _ = lenet.load_model(smoke_run / "results" / "lenet" / net / "model.npz")
+        model, _, _ = lenet_files.load_model(smoke_run / "results" / "lenet" / net / "model.npz")
         rows = table[table["net"] == net]
         assert rows["layer"].tolist() == ["conv1", "conv2", "fc1", "fc2"]
         for row in rows.itertuples():
@@ -124,7 +124,7 @@ def test_temperature_gives_the_median_probability(smoke_run, settings):
     mnist = read_mnist(smoke_run / "results" / "data" / "mnist.npz")
     n = settings["lenet"]["test_images"]
     for net in settings["lenet"]["networks"]:
-        model, mean, _ = lenet.load_model(smoke_run / "results" / "lenet" / net / "model.npz", dtype=torch.float64)
+        model, mean, _ = lenet_files.load_model(smoke_run / "results" / "lenet" / net / "model.npz", dtype=torch.float64)
         t = json.loads((smoke_run / "results" / "lenet" / net / "temperature.json").read_text())["temperature"]
         scores = attack.network_scores(model, mean, mnist.test_images[:n])
         median = attack.median_top1(scores, t)

@@ -17,7 +17,7 @@ import torch
 import yaml
 from conftest import REPO, SNAKEMAKE, smoke_config
 
-from tilting import lenet
+from tilting import lenet, lenet_files, lenet_training
 from tilting.data import read_mnist
 
 EPOCHS = 12
@@ -103,11 +103,11 @@ def kill_snakemake_during_training(workdir, after_epochs=3) -> int:
 
 def uninterrupted(workdir, settings: dict):
     mnist = read_mnist(workdir / "results" / "data" / "mnist.npz")
-    return lenet.train(mnist, lenet.TrainSettings(**settings), threads=1)
+    return lenet_training.train(mnist, lenet_training.TrainSettings(**settings), threads=1)
 
 
 def check_outputs_equal_uninterrupted(workdir):
-    model, _, saved = lenet.load_model(workdir / TARGET)
+    model, _, saved = lenet_files.load_model(workdir / TARGET)
     reference = uninterrupted(workdir, saved)
     for name in lenet.LAYERS:
         for kind in ("weight", "bias"):

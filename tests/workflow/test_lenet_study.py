@@ -12,7 +12,7 @@ import torch
 import yaml
 from conftest import REPO, SNAKEMAKE, job_counts, run_snakemake, smoke_config
 
-from tilting import lenet, lenet_study
+from tilting import lenet_files, lenet_study
 from tilting.attack import choose_images_per_digit
 from tilting.data import read_mnist
 
@@ -99,15 +99,15 @@ def study_run(tiny_mnist, tmp_path_factory):
 
 def test_study_networks_are_trained_like_the_articles(study_run):
     workdir, config = study_run
-    study = lenet.load_model(workdir / "results" / "lenet_study" / "wd0.0001_lr0.0005_seed0" / "model.npz")
-    low = lenet.load_model(workdir / "results" / "lenet" / "low" / "model.npz")
+    study = lenet_files.load_model(workdir / "results" / "lenet_study" / "wd0.0001_lr0.0005_seed0" / "model.npz")
+    low = lenet_files.load_model(workdir / "results" / "lenet" / "low" / "model.npz")
     assert config["lenet"]["epochs"] != STUDY["epochs"] and low[2]["epochs"] == config["lenet"]["epochs"]
     # same weight decay, learning rate and seed; only the epochs differ: the first epoch is shared
     first_low = torch.load(workdir / "logs" / "lenet" / "low" / "checkpoint.pt", weights_only=False)["history"][0]
     history = pd.read_csv(workdir / "results" / "lenet_study" / "wd0.0001_lr0.0005_seed0" / "history.csv")
     assert history["train_loss"].iloc[0] == first_low["train_loss"]
     assert study[2]["seed"] == 0 and study[2]["epochs"] == 1
-    seed1 = lenet.load_model(workdir / "results" / "lenet_study" / "wd0.0001_lr0.0005_seed1" / "model.npz")
+    seed1 = lenet_files.load_model(workdir / "results" / "lenet_study" / "wd0.0001_lr0.0005_seed1" / "model.npz")
     assert seed1[2]["seed"] == 1 and not torch.equal(seed1[0].conv1.weight, study[0].conv1.weight)
 
 
@@ -140,8 +140,8 @@ def test_summary_tables_agree_with_the_networks_and_attacks(study_run):
     for row in table.itertuples():
         history = pd.read_csv(results / row.net / "history.csv")
         assert row.test_error == history["test_error"].iloc[-1]
-        model, _, _ = lenet.load_model(results / row.net / "model.npz")
-        assert row.rms_fc1 == pytest.approx(lenet.weight_rms(model)["fc1"], rel=1e-12)
+        model, _, _ = lenet_files.load_model(results / row.net / "model.npz")
+        assert row.rms_fc1 == pytest.approx(lenet_files.weight_rms(model)["fc1"], rel=1e-12)
         attacks = pd.read_csv(results / row.net / "attacks.csv")
         article = attacks[attacks["attack"] == "article"]
         expected = np.median(np.where(article["reached"], article["l2"], np.inf))

@@ -1,8 +1,9 @@
 """What a rerun redoes: a fit reruns exactly when its model would change.
 
 Dry runs over a copy of the finished smoke run: the repository moved elsewhere, the venv reached
-through another path, an edit of the analysis code (reruns the per-pair jobs, never a fit) and
-an edit of the solver (reruns every fit).
+through another path, an edit of the analysis code (reruns the per-pair jobs, never a fit),
+an edit of the solver (reruns every fit), and edits of the other stages' package modules (each
+reruns the jobs whose outputs that code computes, and only those).
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ def dry_run(workdir: Path, repo: Path, python: str = sys.executable) -> tuple[di
     return job_counts(output), output
 
 
-@pytest.fixture
-def finished(smoke_run, copy_of):
-    """A copy of the finished smoke run, with nothing left to do."""
-    workdir = copy_of(smoke_run)
+@pytest.fixture(scope="module")
+def finished(smoke_run, tmp_path_factory):
+    """A copy of the finished smoke run, with nothing left to do (dry runs leave it as it is,
+    so this module's tests share it)."""
+    workdir = tmp_path_factory.mktemp("finished") / "copy"
+    shutil.copytree(smoke_run, workdir, symlinks=True)
     counts, output = dry_run(workdir, REPO)
     assert counts == {} and "Nothing to be done" in output, counts
     return workdir
@@ -89,3 +92,32 @@ def test_a_solver_edit_reruns_every_fit(finished, tmp_path):
     module.write_text(module.read_text() + "\n# an edit of the solver\n")
     counts, _ = dry_run(finished, repo)
     assert counts.get("svm_fit") == smoke_fits(finished), counts
+
+
+#: smoke run: 2 networks, 10 digits each attacked
+NETS, DIGITS = 2, 10
+TOY_RULES = ["toy_boundaries", "toy_mirror", "toy_noisy_point", "toy_loss_scaling", "toy_dadv_theta"]
+
+#: module edited -> (jobs planned, rules not planned)
+PACKAGE_EDITS = {
+    "lenet_training.py": (
+        {"lenet_train": NETS, "lenet_calibrate": NETS, "lenet_attack": NETS * DIGITS},
+        ["svm_fit", *TOY_RULES],
+    ),
+    "attack.py": ({"lenet_calibrate": NETS, "lenet_attack": NETS * DIGITS}, ["lenet_train", "svm_fit", *TOY_RULES]),
+    # the model file's reader and the weights' RMS: the figures that read the models, no training
+    "lenet_files.py": ({"lenet_weights": 1}, ["lenet_train", "lenet_calibrate", "lenet_attack", "svm_fit"]),
+    "toy.py": ({rule: 1 for rule in TOY_RULES}, ["svm_fit", "lenet_train"]),
+    "claims/svm.py": ({"claims": 1}, ["svm_fit", "svm_pair_metrics", "lenet_train", *TOY_RULES]),
+}
+
+
+@pytest.mark.parametrize("module", list(PACKAGE_EDITS))
+def test_a_package_edit_reruns_the_jobs_its_code_computes(finished, tmp_path, module):
+    repo = clone_to(tmp_path / "edited")
+    path = repo / "workflow" / "scripts" / "tilting" / module
+    path.write_text(path.read_text() + "\n# an edit\n")
+    counts, _ = dry_run(finished, repo)
+    planned, untouched = PACKAGE_EDITS[module]
+    assert {rule: counts.get(rule) for rule in planned} == planned, counts
+    assert not set(untouched) & set(counts), counts

@@ -28,6 +28,24 @@ except tilting_settings.ConfigError as err:
 
 ALPHAS = [tilting_settings.format_exponent(alpha) for alpha in EXPONENTS]
 
+PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "tilting"
+
+
+def package_code(*patterns):
+    """md5 of the package modules matching ``patterns`` (paths under tilting/, globs allowed).
+
+    A rule's ``code`` param: Snakemake tracks a rule's own script, not the modules it imports,
+    so each rule names the modules that compute its outputs (not those that only read or write
+    files: editing those reruns nothing).
+    """
+    paths = []
+    for pattern in patterns:
+        matches = sorted(PACKAGE.glob(pattern))
+        if not matches:
+            raise ValueError(f"package_code: no module tilting/{pattern}")
+        paths += matches
+    return tilting_settings.source_digest(*paths)
+
 
 wildcard_constraints:
     pair=r"[0-9]v[0-9]",

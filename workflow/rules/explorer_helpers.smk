@@ -2,12 +2,13 @@
 
 
 EXPLORER_RESOURCES = Path(workflow.basedir) / "workflow" / "resources" / "explorer"
-# The page's code, a param: the package module that builds its data and the template files
+# The page's code, a param: the package modules that build its data and the template files
 # (read by the script from workflow/resources/explorer/; as inputs their absolute paths would
 # rerun the page whenever the clone moves).
 EXPLORER_TEMPLATE = ["index.html", "charts.js", "explorer.js", "explorer.css"]
 EXPLORER_CODE = tilting_settings.source_digest(
-    Path(workflow.basedir) / "workflow" / "scripts" / "tilting" / "explorer.py",
+    PACKAGE / "explorer.py",
+    PACKAGE / "svm_analysis.py",
     *(EXPLORER_RESOURCES / name for name in EXPLORER_TEMPLATE),
 )
 

@@ -32,6 +32,7 @@ rule lenet_train:
         gpu=0,
     params:
         settings=lenet_train_settings,
+        code=LENET_TRAIN_CODE,
         # Written after every epoch and resumed after a crash; kept once training ends, so
         # that a rerun (e.g. after Snakemake was killed) reads it instead of training again.
         # checkpoint.lock beside it: one process trains a network at a time.
@@ -57,6 +58,7 @@ rule lenet_calibrate:
         mem_mb=2000,
         runtime=10,
     params:
+        code=LENET_ATTACK_CODE,
         median_probability=float(config["attack"]["median_probability"]),
         test_images=lenet_test_images(),
     script:
@@ -81,6 +83,7 @@ rule lenet_attack:
         mem_mb=1000,
         runtime=60,
     params:
+        code=LENET_ATTACK_CODE,
         attack=lenet_attack_params(),
     script:
         "../scripts/lenet_attack.py"
@@ -118,6 +121,7 @@ rule lenet_adversarial:
         mem_mb=1000,
         runtime=10,
     params:
+        code=LENET_FIGURES_CODE,
         networks=lenet_weight_decays(),
         digits=LENET_DIGITS,
     script:
@@ -147,6 +151,7 @@ rule lenet_weights:
         mem_mb=1000,
         runtime=10,
     params:
+        code=LENET_FIGURES_CODE,
         networks=lenet_weight_decays(),
         seed=int(config["lenet"]["seed"]),
     script:
@@ -177,6 +182,7 @@ rule lenet_summary:
         mem_mb=1000,
         runtime=10,
     params:
+        code=LENET_FIGURES_CODE,
         networks=lenet_weight_decays(),
         # the article's final test errors, drawn beside the curves (config claims section)
         article_test_error=lenet_article_test_errors(),

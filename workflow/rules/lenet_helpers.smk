@@ -1,6 +1,16 @@
 # LeNet stage: constants, input functions and params of its rules (lenet.smk).
 
 
+# The code that computes each rule's outputs (params). Training: the network and cnn_train's
+# procedure; the model and history files (tilting/lenet_files.py) are left out, as the SVM fit's
+# job adapter is.
+LENET_TRAIN_CODE = package_code("lenet.py", "lenet_training.py")
+LENET_ATTACK_CODE = package_code("lenet.py", "attack.py")
+LENET_FIGURES_CODE = package_code(
+    "lenet.py", "lenet_files.py", "likeness.py", "plots/*.py"
+)
+
+
 #: Source digits of the adversarial examples (one test image each).
 LENET_DIGITS = list(range(10))
 
@@ -40,7 +50,7 @@ def lenet_test_images():
 
 
 def lenet_settings(weight_decay, **overrides):
-    """Every setting that shapes one trained network (tilting.lenet.TrainSettings): the
+    """Every setting that shapes one trained network (tilting.lenet_training.TrainSettings): the
     lenet section's, with this weight decay and ``overrides`` (learning_rate, seed, epochs).
     """
     lenet = config["lenet"]

@@ -19,6 +19,7 @@ use rule lenet_train as lenet_study_train with:
         net=LENET_STUDY_NET,
     params:
         settings=lenet_study_train_settings,
+        code=LENET_TRAIN_CODE,
         checkpoint="logs/lenet_study/{net}/checkpoint.pt",
 
 
@@ -57,6 +58,7 @@ rule lenet_study_attack:
         runtime=60,
         gpu=0,
     params:
+        code=LENET_STUDY_ATTACK_CODE,
         attack=lenet_study_attack_params(),
     script:
         "../scripts/lenet_study_attack.py"
@@ -89,6 +91,7 @@ rule lenet_study_summary:
         mem_mb=2000,
         runtime=10,
     params:
+        code=LENET_STUDY_SUMMARY_CODE,
         networks=LENET_STUDY_NETWORKS,
         reference_weight_decay=float(config["lenet_study"]["reference_weight_decay"]),
     script:

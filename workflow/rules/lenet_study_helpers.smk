@@ -8,6 +8,12 @@ try:
 except tilting_settings.ConfigError as err:
     raise ValueError(f"invalid config: {err}") from None
 
+# The code of the study's own rules (params; training and calibration use the LeNet stage's).
+LENET_STUDY_ATTACK_CODE = package_code("lenet.py", "attack.py", "minimal_attack.py")
+LENET_STUDY_SUMMARY_CODE = package_code(
+    "lenet.py", "lenet_files.py", "lenet_study.py", "plots/*.py"
+)
+
 #: Study network names: the grid's values, written with '.' and '-' (e.g. wd1e-05_lr0.0005_seed0).
 LENET_STUDY_NET = r"wd[0-9.e+-]+_lr[0-9.e+-]+_seed[0-9]+"
 

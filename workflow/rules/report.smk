@@ -27,6 +27,7 @@ rule report_table:
         mem_mb=1000,
         runtime=10,
     params:
+        code=CLAIMS_CODE,
         nets=report_table_nets,
     script:
         "../scripts/claims_tables.py"
@@ -60,6 +61,7 @@ rule claims:
         mem_mb=1000,
         runtime=10,
     params:
+        code=CLAIMS_CODE,
         criteria=dict(config.get("claims", {})),
     script:
         "../scripts/claims.py"

@@ -1,6 +1,9 @@
 # Report stage: constants, input functions and params of its rules (report.smk).
 
 
+# The claims' code (a param of the claims and of the table copies, which check_table checks).
+CLAIMS_CODE = package_code("claims/*.py", "svm_analysis.py")
+
 #: The final tables copied into results/tables/ (the claims read these).
 REPORT_TABLES = [
     "svm_metrics",

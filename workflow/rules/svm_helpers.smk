@@ -6,7 +6,6 @@ import csv
 from tilting import svm_analysis as tilting_svm_analysis  # noqa: E402
 
 SVM_FIGURES = ["histograms", "curves", "plane", "mirrors"]
-SVM_PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "tilting"
 # svm_fit is a shell job, `python -S svm_fit.py ...`: a stdlib-only process that hands the fit
 # to a fork server with numpy already imported (tilting.forkserver). The interpreter is the
 # one running Snakemake, or the conda environment's python when rules run in their conda
@@ -32,16 +31,9 @@ envvars:
 # (svm_fit_job.py: arguments, loading, the log) changes no model and is left out; after a
 # change of what a model file holds, rerun the fits with --forcerun svm_fit. The analysis code
 # reruns the per-pair jobs that use it, never the fits.
-SVM_FIT_CODE = tilting_settings.source_digest(
-    *(SVM_PACKAGE / name for name in ("svm.py", "svm_ipm.py"))
-)
-SVM_ANALYSIS_CODE = tilting_settings.source_digest(
-    *(SVM_PACKAGE / name for name in ("svm_analysis.py", "geometry.py"))
-)
-SVM_FIGURES_CODE = tilting_settings.source_digest(
-    *(SVM_PACKAGE / name for name in ("svm_analysis.py", "geometry.py")),
-    *sorted((SVM_PACKAGE / "plots").glob("*.py")),
-)
+SVM_FIT_CODE = package_code("svm.py", "svm_ipm.py")
+SVM_ANALYSIS_CODE = package_code("svm_analysis.py", "geometry.py")
+SVM_FIGURES_CODE = package_code("svm_analysis.py", "geometry.py", "plots/*.py")
 
 
 def svm_fit_params():

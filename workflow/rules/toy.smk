@@ -23,6 +23,7 @@ rule toy_boundaries:
         mem_mb=500,
         runtime=5,
     params:
+        code=TOY_CODE,
         problem=toy_problem_params(),
         thetas_deg=toy_floats("thetas_deg"),
     script:
@@ -55,6 +56,7 @@ rule toy_mirror:
         mem_mb=500,
         runtime=5,
     params:
+        code=TOY_CODE,
         problem=toy_problem_params(),
         image=toy_floats("mirror_image"),
         thetas_shown_deg=toy_floats("mirror_thetas_deg"),
@@ -83,6 +85,7 @@ rule toy_noisy_point:
         mem_mb=500,
         runtime=5,
     params:
+        code=TOY_CODE,
         problem=toy_problem_params(),
         noisy_point=toy_floats("noisy_point"),
         noisy_label=int(config["toy"]["noisy_label"]),
@@ -111,6 +114,7 @@ rule toy_loss_scaling:
         mem_mb=500,
         runtime=5,
     params:
+        code=TOY_CODE,
         norms=toy_floats("loss_norms"),
         margin_range=float(config["toy"]["loss_margin_range"]),
     script:
@@ -137,6 +141,7 @@ rule toy_dadv_theta:
         mem_mb=500,
         runtime=5,
     params:
+        code=TOY_CODE,
         dadv=toy_dadv_params(),
     script:
         "../scripts/toy_dadv_theta.py"

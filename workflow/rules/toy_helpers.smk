@@ -12,6 +12,10 @@ TOY_FIGURES = [
 ]
 
 
+# The code that computes the toy figures and tables (a param of every toy rule).
+TOY_CODE = package_code("toy.py", "losses.py", "geometry.py", "svm.py", "plots/*.py")
+
+
 def toy_problem_params():
     """The settings that define the toy training set."""
     return {

@@ -8,7 +8,7 @@ import torch
 from tilting.attack import choose_images, targeted_attack
 from tilting.data import atomic_savez, read_mnist
 from tilting.jobs import run_job
-from tilting.lenet import load_model
+from tilting.lenet_files import load_model
 
 
 def main(smk, log):

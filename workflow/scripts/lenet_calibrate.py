@@ -8,7 +8,7 @@ import torch
 from tilting.attack import calibrate_temperature, network_scores
 from tilting.data import atomic_path, read_mnist
 from tilting.jobs import run_job
-from tilting.lenet import load_model
+from tilting.lenet_files import load_model
 
 
 def main(smk, log):

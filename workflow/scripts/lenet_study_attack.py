@@ -11,7 +11,8 @@ import torch
 from tilting.attack import choose_images_per_digit, target_label, targeted_attack
 from tilting.data import atomic_path, read_mnist
 from tilting.jobs import run_job
-from tilting.lenet import load_model, resolve_device
+from tilting.lenet import resolve_device
+from tilting.lenet_files import load_model
 from tilting.minimal_attack import minimal_l2
 
 COLUMNS = ["attack", "digit", "test_index", "target", "l2", "reached", "iterations"]

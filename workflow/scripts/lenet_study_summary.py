@@ -4,7 +4,7 @@ import pandas as pd
 
 from tilting.data import atomic_path
 from tilting.jobs import run_job
-from tilting.lenet import load_model, weight_rms
+from tilting.lenet_files import load_model, weight_rms
 from tilting.lenet_study import network_row, spread_table, verdict_sentences, verdict_table
 from tilting.plots import save_figure
 from tilting.plots.lenet_study import study_figure

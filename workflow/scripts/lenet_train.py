@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tilting.data import read_mnist
 from tilting.jobs import run_job
-from tilting.lenet import TrainSettings, save_model, train, training_lock, weight_rms, write_history
+from tilting.lenet_files import save_model, weight_rms, write_history
+from tilting.lenet_training import TrainSettings, train, training_lock
 
 
 def main(smk, log, waited):
@@ -33,7 +34,7 @@ def main(smk, log, waited):
         sum(row["seconds"] for row in result.history),
         len(result.history) - result.resumed_from,
     )
-    # The finished checkpoint stays (see tilting.lenet); temporary files of a killed job go.
+    # The finished checkpoint stays (see tilting.lenet_training); temporary files of a killed job go.
     for stale in checkpoint.parent.glob(f".{checkpoint.name}.tmp*"):
         stale.unlink(missing_ok=True)
 

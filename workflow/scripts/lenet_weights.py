@@ -3,7 +3,8 @@
 import pandas as pd
 
 from tilting.jobs import run_job
-from tilting.lenet import LAYERS, load_model, weight_rms
+from tilting.lenet import LAYERS
+from tilting.lenet_files import load_model, weight_rms
 from tilting.plots import save_figure
 from tilting.plots.lenet import filters_figure
 
