@@ -1,4 +1,5 @@
-"""LeNet of method §5 (tilting.lenet): architecture, cnn_train's update, checkpoints."""
+"""LeNet of method §5: the network (tilting.lenet), cnn_train's update and checkpoints (tilting.lenet_training),
+the model file (tilting.lenet_files)."""
 
 import json
 import os

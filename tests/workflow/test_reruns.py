@@ -106,7 +106,10 @@ PACKAGE_EDITS = {
     ),
     "attack.py": ({"lenet_calibrate": NETS, "lenet_attack": NETS * DIGITS}, ["lenet_train", "svm_fit", *TOY_RULES]),
     # the model file's reader and the weights' RMS: the figures that read the models, no training
-    "lenet_files.py": ({"lenet_weights": 1}, ["lenet_train", "lenet_calibrate", "lenet_attack", "svm_fit"]),
+    "lenet_files.py": (
+        {"lenet_weights": 1},
+        ["lenet_train", "lenet_calibrate", "lenet_attack", "lenet_adversarial", "lenet_summary", "svm_fit"],
+    ),
     "toy.py": ({rule: 1 for rule in TOY_RULES}, ["svm_fit", "lenet_train"]),
     "claims/svm.py": ({"claims": 1}, ["svm_fit", "svm_pair_metrics", "lenet_train", *TOY_RULES]),
 }

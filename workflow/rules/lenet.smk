@@ -121,7 +121,7 @@ rule lenet_adversarial:
         mem_mb=1000,
         runtime=10,
     params:
-        code=LENET_FIGURES_CODE,
+        code=LENET_ADVERSARIAL_CODE,
         networks=lenet_weight_decays(),
         digits=LENET_DIGITS,
     script:
@@ -151,7 +151,7 @@ rule lenet_weights:
         mem_mb=1000,
         runtime=10,
     params:
-        code=LENET_FIGURES_CODE,
+        code=LENET_WEIGHTS_CODE,
         networks=lenet_weight_decays(),
         seed=int(config["lenet"]["seed"]),
     script:
@@ -182,7 +182,7 @@ rule lenet_summary:
         mem_mb=1000,
         runtime=10,
     params:
-        code=LENET_FIGURES_CODE,
+        code=LENET_SUMMARY_CODE,
         networks=lenet_weight_decays(),
         # the article's final test errors, drawn beside the curves (config claims section)
         article_test_error=lenet_article_test_errors(),
