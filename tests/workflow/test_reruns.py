@@ -105,7 +105,7 @@ PACKAGE_EDITS = {
         ["svm_fit", *TOY_RULES],
     ),
     "attack.py": ({"lenet_calibrate": NETS, "lenet_attack": NETS * DIGITS}, ["lenet_train", "svm_fit", *TOY_RULES]),
-    # the model file's reader and the weights' RMS: the figures that read the models, no training
+    # the model file's reader and the weights' RMS: the weights figure, no training
     "lenet_files.py": (
         {"lenet_weights": 1},
         ["lenet_train", "lenet_calibrate", "lenet_attack", "lenet_adversarial", "lenet_summary", "svm_fit"],

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .data import atomic_path, atomic_savez
 from .lenet import LAYERS, LeNet
-from .lenet_training import TrainSettings
+
+if TYPE_CHECKING:  # readers of a model file need not import the training code
+    from .lenet_training import TrainSettings
 
 #: columns of a network's history.csv: results only; the seconds of each epoch go to the job's log
 HISTORY_COLUMNS = ("epoch", "train_error", "train_loss", "test_error", "test_loss")
