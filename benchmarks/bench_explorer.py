@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import CHROMIUM_FLAGS, find_chromedriver, find_chromium  # noqa: E402  (the tests' browser setup)
 
 from tilting import explorer  # noqa: E402
-from tilting.data import all_pairs, parse_pair  # noqa: E402
+from tilting.settings import all_pairs, parse_pair  # noqa: E402
 
 RESOURCES = REPO / "workflow" / "resources" / "explorer"
 WINDOW = "--window-size=1400,1000"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 import yaml  # noqa: E402
 
 from tilting import lenet_files, lenet_training  # noqa: E402
-from tilting.data import load_mnist_raw  # noqa: E402
+from tilting.mnist_idx import load_mnist_raw  # noqa: E402
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
 

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scrip
 import yaml  # noqa: E402
 
 from tilting import svm  # noqa: E402
-from tilting.data import load_mnist_raw, make_pair  # noqa: E402
+from tilting.mnist_idx import load_mnist_raw  # noqa: E402
+from tilting.pairs import make_pair  # noqa: E402
 
 #: the published md5 of the MNIST files, from the workflow's config
 CHECKSUMS = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())["data"]["checksums"]

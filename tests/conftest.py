@@ -55,7 +55,7 @@ def browser_missing(reason: str) -> None:
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """IDX encoding of a uint8 array (magic 0x0000 08 ndim, big-endian dims)."""
-    from tilting.data import idx_header
+    from tilting.mnist_idx import idx_header
 
     array = np.ascontiguousarray(array, dtype=np.uint8)
     return idx_header(array) + array.tobytes()

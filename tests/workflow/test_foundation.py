@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import REPO, SHARED_MNIST, SNAKEMAKE, job_counts, run_snakemake, smoke_config
 
-from tilting import data
+from tilting import data, mnist_idx, settings
 
 
 def test_full_default_dag_matches_config(tmp_path):
@@ -102,12 +102,12 @@ def test_syntax_error_in_config_yaml_names_the_file_and_line(tmp_path):
 
 def test_smoke_data_stage_outputs(smoke_run, tiny_mnist):
     root, checksums = tiny_mnist
-    mnist = data.load_mnist_raw(root / "MNIST" / "raw", checksums)
+    mnist = mnist_idx.load_mnist_raw(root / "MNIST" / "raw", checksums)
     archived = data.read_mnist(smoke_run / "results" / "data" / "mnist.npz")
     np.testing.assert_array_equal(archived.train_images, mnist.train_images)
     np.testing.assert_array_equal(archived.test_labels, mnist.test_labels)
     for name in ("0v1", "7v9"):
-        a, b = data.parse_pair(name)
+        a, b = settings.parse_pair(name)
         pair = data.read_pair(smoke_run / "results" / "data" / "pairs" / f"{name}.npz")
         first_a = np.flatnonzero(mnist.train_labels == a)[:50]
         first_b = np.flatnonzero(mnist.train_labels == b)[:50]
@@ -167,8 +167,8 @@ def test_data_stage_on_real_mnist(tmp_path):
     assert np.bincount(mnist.train_labels).tolist()[0] == 5923
     assert np.bincount(mnist.test_labels).tolist()[7] == 1028
     digests = {
-        "train-images-idx3-ubyte": data.idx_header(mnist.train_images) + mnist.train_images.tobytes(),
-        "t10k-labels-idx1-ubyte": data.idx_header(mnist.test_labels) + mnist.test_labels.tobytes(),
+        "train-images-idx3-ubyte": mnist_idx.idx_header(mnist.train_images) + mnist.train_images.tobytes(),
+        "t10k-labels-idx1-ubyte": mnist_idx.idx_header(mnist.test_labels) + mnist.test_labels.tobytes(),
     }
     for name, payload in digests.items():
         assert hashlib.md5(payload).hexdigest() == config["data"]["checksums"][name]

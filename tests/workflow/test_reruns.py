@@ -3,7 +3,8 @@
 Dry runs over a copy of the finished smoke run: the repository moved elsewhere, the venv reached
 through another path, an edit of the analysis code (reruns the per-pair jobs, never a fit),
 an edit of the solver (reruns every fit), and edits of the other stages' package modules (each
-reruns the jobs whose outputs that code computes, and only those).
+reruns the jobs whose outputs that code computes, and only those; the data files' readers and
+writers rerun nothing).
 """
 
 from __future__ import annotations
@@ -115,12 +116,33 @@ PACKAGE_EDITS = {
 }
 
 
-@pytest.mark.parametrize("module", list(PACKAGE_EDITS))
-def test_a_package_edit_reruns_the_jobs_its_code_computes(finished, tmp_path, module):
+def dry_run_after_editing(finished: Path, tmp_path: Path, module: str) -> dict[str, int]:
+    """Job counts of a dry run by a clone whose package module ``module`` has one more line."""
     repo = clone_to(tmp_path / "edited")
     path = repo / "workflow" / "scripts" / "tilting" / module
     path.write_text(path.read_text() + "\n# an edit\n")
     counts, _ = dry_run(finished, repo)
+    return counts
+
+
+@pytest.mark.parametrize("module", list(PACKAGE_EDITS))
+def test_a_package_edit_reruns_the_jobs_its_code_computes(finished, tmp_path, module):
+    counts = dry_run_after_editing(finished, tmp_path, module)
     planned, untouched = PACKAGE_EDITS[module]
     assert {rule: counts.get(rule) for rule in planned} == planned, counts
     assert not set(untouched) & set(counts), counts
+
+
+def test_a_data_stage_edit_reruns_what_follows_from_its_files(finished, tmp_path):
+    pairs = len(yaml.safe_load((finished / "config.yaml").read_text())["pairs"])
+    # the sampling: every sample and fit, not the MNIST archive nor a training
+    counts = dry_run_after_editing(finished, tmp_path / "pairs", "pairs.py")
+    assert counts.get("pair_data") == pairs and counts.get("svm_fit") == smoke_fits(finished), counts
+    assert not {"mnist", "lenet_train", *TOY_RULES} & set(counts), counts
+    # the IDX reader: the archive and all that reads it, the networks included
+    counts = dry_run_after_editing(finished, tmp_path / "mnist", "mnist_idx.py")
+    assert counts.get("mnist") == 1 and counts.get("pair_data") == pairs, counts
+    assert counts.get("svm_fit") == smoke_fits(finished) and counts.get("lenet_train") == NETS, counts
+    # the data files' readers and writers compute nothing
+    counts = dry_run_after_editing(finished, tmp_path / "files", "data.py")
+    assert counts == {}, counts

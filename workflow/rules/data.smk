@@ -22,6 +22,7 @@ rule mnist:
     params:
         download_dir=mnist_download_dir(),
         checksums=dict(config["data"]["checksums"]),
+        code=MNIST_CODE,
     script:
         "../scripts/mnist.py"
 
@@ -43,5 +44,6 @@ rule pair_data:
         runtime=10,
     params:
         sample=pair_sample_params(),
+        code=PAIR_DATA_CODE,
     script:
         "../scripts/pair_data.py"

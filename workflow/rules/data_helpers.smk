@@ -1,5 +1,10 @@
 # Data stage: constants, input functions and params of its rules (data.smk).
 
+# The code that computes the data files: reading MNIST's IDX files, drawing the pair samples
+# (the files' readers and writers, tilting/data.py, are not: they compute nothing).
+MNIST_CODE = package_code("mnist_idx.py")
+PAIR_DATA_CODE = package_code("pairs.py")
+
 
 def mnist_source_files(wildcards):
     """The four IDX files of data.offline_dir (.gz or plain); none when downloading."""

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from tilting.data import MNIST_FILES, download_mnist, load_mnist_raw, save_mnist
+from tilting.data import save_mnist
+from tilting.mnist_idx import MNIST_FILES, download_mnist, load_mnist_raw
 from tilting.jobs import run_job
 
 

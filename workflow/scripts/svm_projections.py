@@ -3,6 +3,7 @@
 import numpy as np
 
 from tilting.data import atomic_savez, read_pair
+from tilting.geometry import nearest_centroid_direction
 from tilting.jobs import run_job
 from tilting.svm_analysis import is_parallel, plane_projection, read_model, tilting_bases
 
@@ -10,15 +11,16 @@ from tilting.svm_analysis import is_parallel, plane_projection, read_model, tilt
 def main(smk, log):
     pair = read_pair(smk.input.pair)
     x = pair.x_train.astype(np.float64)
+    z_hat = nearest_centroid_direction(pair.centroid_i, pair.centroid_j)
     models = sorted((read_model(path) for path in smk.input.models), key=lambda model: model["lam"])
-    bases = tilting_bases([model["w_reference"] for model in models], pair.z_hat)
+    bases = tilting_bases([model["w_reference"] for model in models], z_hat)
     centroids = np.stack([pair.centroid_i, pair.centroid_j]) - pair.mean_image
     coords, lines = [], []
     for model, basis in zip(models, bases):
         projected, line = plane_projection(x, model["w_reference"], model["b"], basis, pair.mean_image)
         coords.append(projected.astype(np.float32))
         lines.append(line)
-    parallel = [model["alpha"] for model in models if is_parallel(model["w_reference"], pair.z_hat)]
+    parallel = [model["alpha"] for model in models if is_parallel(model["w_reference"], z_hat)]
     atomic_savez(
         smk.output[0],
         alpha=np.array([model["alpha"] for model in models]),

@@ -8,11 +8,25 @@ from __future__ import annotations
 
 import math
 
-from .data import all_pairs, parse_pair
-
 
 class ConfigError(ValueError):
     """A config value that cannot be used; the message names the key."""
+
+
+def parse_pair(pair: str) -> tuple[int, int]:
+    """'7v9' -> (7, 9); requires digits a < b."""
+    try:
+        a_text, b_text = pair.split("v")
+        a, b = int(a_text), int(b_text)
+    except ValueError as err:
+        raise ValueError(f"pair {pair!r}: expected 'AvB' with digits A < B") from err
+    if not (0 <= a < b <= 9 and len(a_text) == len(b_text) == 1):
+        raise ValueError(f"pair {pair!r}: expected 'AvB' with digits 0 <= A < B <= 9")
+    return a, b
+
+
+def all_pairs() -> list[str]:
+    return [f"{a}v{b}" for a in range(10) for b in range(a + 1, 10)]
 
 
 def resolve_pairs(pairs: str | list[str]) -> list[str]:
