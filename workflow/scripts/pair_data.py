@@ -1,9 +1,9 @@
 """rule pair_data: one digit pair's balanced training sample, test set and centroids."""
 
 from tilting.data import read_mnist, save_pair
+from tilting.jobs import run_job
 from tilting.pairs import make_pair
 from tilting.settings import parse_pair
-from tilting.jobs import run_job
 
 
 def main(smk, log):
