@@ -31,6 +31,9 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/explorer.smk"
 
 
+# Every file a job writes, the intermediate ones too (models, samples, attacks): Snakemake
+# remakes a missing file only for a target or a consumer that runs, so a file removed by a
+# killed run (Snakemake deletes an output before redoing its job) would stay missing.
 rule all:
     default_target: True
     input:

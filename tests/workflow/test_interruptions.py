@@ -1,5 +1,5 @@
 """A run stopped by Ctrl-C or kill -9 is finished by a plain rerun (after `--unlock` for kill -9),
-with the same results as an uninterrupted run."""
+with the same results as an uninterrupted run, and no file of it left missing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import yaml
-from conftest import REPO, SNAKEMAKE, run_snakemake
+from conftest import REPO, SNAKEMAKE, job_counts, run_snakemake, smoke_config
 
 
 def start(workdir: Path, *args: str) -> tuple[subprocess.Popen, Path]:
@@ -66,3 +66,29 @@ def test_kill_9_then_unlock_and_rerun_finishes_with_the_same_models(smoke_run, c
     rerun = run_snakemake(workdir, config)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert model_bytes(workdir) == before
+
+
+def test_every_file_a_job_writes_is_a_target_of_all(tiny_mnist, tmp_path):
+    """A run killed after Snakemake removed an output to redo its job (as under --forcerun) leaves
+    that file missing while its consumers are up to date. Snakemake remakes such a file only when
+    a target asks for it, so every file a job writes is an input of `all` (the study's too)."""
+    config = smoke_config(*tiny_mnist)
+    config["lenet_study"] = {"weight_decays": [1.0e-4, 1.0e-1], "seeds": [0], "epochs": 1}
+    summary = run_snakemake(tmp_path, config, "--summary")
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    written = {line.split("\t")[0] for line in summary.stdout.splitlines()[1:]}
+    expected = ["results/svm/0v1/lam_+1.00.npz", "results/lenet/low/attack/3.npz", "results/data/mnist.npz"]
+    assert set(expected) <= written and any(name.startswith("results/lenet_study/wd") for name in written)
+    everything = run_snakemake(tmp_path, config, "--dry-run", "--forceall")
+    assert everything.returncode == 0, everything.stderr[-3000:]
+    block = everything.stdout[everything.stdout.index("rule all:") :]
+    targets = set(block.splitlines()[1].strip().removeprefix("input: ").split(", "))
+    assert sorted(written - targets) == []
+
+
+def test_a_missing_model_is_fitted_again_though_its_consumers_are_up_to_date(smoke_run, copy_of):
+    workdir = copy_of(smoke_run)
+    (workdir / "results/svm/0v1/lam_+1.00.npz").unlink()
+    planned = run_snakemake(workdir, yaml.safe_load((workdir / "config.yaml").read_text()), "--dry-run")
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    assert job_counts(planned.stdout)["svm_fit"] == 1

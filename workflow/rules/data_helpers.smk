@@ -37,4 +37,6 @@ def pair_sample_params():
 
 
 def data_targets():
-    return expand("results/data/pairs/{pair}.npz", pair=PAIRS)
+    return ["results/data/mnist.npz"] + expand(
+        "results/data/pairs/{pair}.npz", pair=PAIRS
+    )

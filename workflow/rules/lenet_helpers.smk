@@ -111,6 +111,9 @@ def lenet_targets():
     figures = ["errors", "filters", "adversarial", "perturbation_norms"]
     return (
         lenet_files("results/lenet/{net}/history.csv")
+        + lenet_files("results/lenet/{net}/model.npz")
+        + lenet_files("results/lenet/{net}/temperature.json")
+        + lenet_attack_files()
         + [f"results/lenet/{name}.csv" for name in tables]
         + [
             f"results/figures/5_lenet_{name}.{ext}"

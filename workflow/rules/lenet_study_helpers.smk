@@ -49,8 +49,14 @@ def lenet_study_targets():
     if not LENET_STUDY_NETWORKS:
         return []
     tables = ["networks", "weight_decays", "verdict"]
-    return [f"results/lenet_study/{name}.csv" for name in tables] + [
-        "results/lenet_study/verdict.md",
-        "results/figures/6_lenet_study.png",
-        "results/figures/6_lenet_study.pdf",
-    ]
+    per_network = ["model.npz", "history.csv", "temperature.json", "attacks.csv"]
+    files = [f"results/lenet_study/{{net}}/{name}" for name in per_network]
+    return (
+        lenet_study_files(files)
+        + [f"results/lenet_study/{name}.csv" for name in tables]
+        + [
+            "results/lenet_study/verdict.md",
+            "results/figures/6_lenet_study.png",
+            "results/figures/6_lenet_study.pdf",
+        ]
+    )

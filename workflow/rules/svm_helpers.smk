@@ -122,6 +122,12 @@ def svm_figure_files(pair):
 
 def svm_targets():
     targets = ["results/svm/metrics.csv", "results/svm/metrics.parquet"]
+    targets += expand("results/svm/{pair}/lam_{alpha}.npz", pair=PAIRS, alpha=ALPHAS)
+    targets += expand(
+        "results/svm/{pair}/{name}",
+        pair=PAIRS,
+        name=["metrics.csv", "projections.npz", "mirrors.npz"],
+    )
     targets += expand("results/svm/{pair}/mirrors.csv", pair=PAIRS)
     for pair in PAIRS:
         targets += svm_figure_files(pair)
