@@ -126,9 +126,8 @@ def svm_targets():
     targets += expand(
         "results/svm/{pair}/{name}",
         pair=PAIRS,
-        name=["metrics.csv", "projections.npz", "mirrors.npz"],
+        name=["metrics.csv", "projections.npz", "mirrors.npz", "mirrors.csv"],
     )
-    targets += expand("results/svm/{pair}/mirrors.csv", pair=PAIRS)
     for pair in PAIRS:
         targets += svm_figure_files(pair)
     targets += [
