@@ -8,11 +8,17 @@ sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
 from tilting import settings as tilting_settings  # noqa: E402
 
 # The repo's config.yaml holds every key and its default; --configfile files are merged over
-# it. Read first by our own reader: a syntax error then names the file and the line.
-try:
-    tilting_settings.load_config_file(os.path.join(workflow.basedir, "config.yaml"))
-except tilting_settings.ConfigError as err:
-    raise ValueError(f"invalid config: {err}") from None
+# it. Each is read again by our own reader: a syntax error then names the file and the line, and
+# a key given twice (which Snakemake's reader takes silently, the last one winning) stops the run.
+# sys.exit: one line, where a raised error would add Snakemake's traceback.
+for config_path in [
+    os.path.join(workflow.basedir, "config.yaml"),
+    *workflow.overwrite_configfiles,
+]:
+    try:
+        tilting_settings.load_config_file(config_path)
+    except tilting_settings.ConfigError as err:
+        sys.exit(f"invalid config: {err}")
 
 
 configfile: os.path.join(workflow.basedir, "config.yaml")

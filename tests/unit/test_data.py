@@ -155,3 +155,49 @@ def test_parse_pair_rejects(bad):
 def test_all_pairs():
     names = settings.all_pairs()
     assert len(names) == 45 and names[0] == "0v1" and names[-1] == "8v9"
+
+
+def test_md5_mismatch_of_a_gz_and_an_unreadable_file_name_the_file_read(tmp_path, images):
+    payload = idx_bytes(images)
+    with gzip.open(tmp_path / "zipped-idx3-ubyte.gz", "wb") as handle:
+        handle.write(payload)
+    with pytest.raises(data.DataError) as err:
+        mnist_idx.load_idx(tmp_path / "zipped-idx3-ubyte", "0" * 32)
+    assert str(err.value).startswith(f"{tmp_path / 'zipped-idx3-ubyte.gz'}: md5 mismatch")
+    (tmp_path / "folder-idx3-ubyte").mkdir()
+    with pytest.raises(data.DataError, match="folder-idx3-ubyte: cannot be read"):
+        mnist_idx.load_idx(tmp_path / "folder-idx3-ubyte")
+
+
+def test_download_skips_files_that_are_there_and_the_md5_check_names_a_damaged_one(tmp_path, monkeypatch):
+    import torchvision.datasets
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("torchvision was asked to download")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", no_download)
+    checksums = write_tiny_mnist(tmp_path, train_per_digit=2, test_per_digit=1)
+    raw = mnist_idx.download_mnist(tmp_path)
+    assert raw == tmp_path / "MNIST" / "raw"
+    damaged = raw / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:-9])  # a truncated earlier download
+    assert mnist_idx.download_mnist(tmp_path) == raw
+    with pytest.raises(data.DataError, match="train-labels-idx1-ubyte.gz: corrupted or truncated gzip file"):
+        mnist_idx.load_mnist_raw(raw, checksums)
+
+
+def test_a_failed_download_is_one_line_naming_the_folder(tmp_path, monkeypatch):
+    import torchvision.datasets
+
+    def offline(*args, **kwargs):  # torchvision's message when every mirror fails
+        raise RuntimeError(
+            "Error downloading train-images-idx3-ubyte.gz:\nTried https://ossci-datasets.s3.amazonaws.com/mnist/, "
+            "got:\n<urlopen error [Errno -3] Temporary failure in name resolution>\n"
+        )
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    with pytest.raises(data.DataError) as err:
+        mnist_idx.download_mnist(tmp_path / "downloads")
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'downloads' / 'MNIST' / 'raw'}: MNIST download failed (Error downloading")
+    assert "name resolution" in message and "data.offline_dir" in message and "\n" not in message

@@ -172,3 +172,81 @@ def test_config_file_check_command_prints_one_line_per_bad_file(tmp_path):
     result = subprocess.run([*command, str(missing)], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert result.stderr == f"invalid config: config file {missing}: not found\n"
+
+
+@pytest.mark.parametrize(
+    "section,key,value,expected",
+    [
+        ("toy", "lambda_low", float("nan"), "toy.lambda_low: nan is not a finite number"),
+        ("svm", "gap_tolerance", float("nan"), "svm.gap_tolerance: nan is not a finite number"),
+        ("lenet", "networks", {"low": 1e-4, "high": float("inf")}, "lenet.networks.high: inf is not a finite number"),
+        ("attack", "step", float("-inf"), "attack.step: -inf is not a finite number"),
+    ],
+)
+def test_nan_and_infinity_are_named(section, key, value, expected):
+    """YAML's .nan and .inf: a JSON schema's bounds never reject NaN, and .inf passes a minimum."""
+    config = default_config()
+    config[section][key] = value
+    with pytest.raises(settings.ConfigError) as err:
+        settings.validate_config(config, SCHEMA)
+    assert str(err.value) == expected
+
+
+def test_a_key_given_twice_in_a_config_file_names_the_file_and_line(tmp_path):
+    """PyYAML (and Snakemake's reader) keep the last of two equal keys without a word."""
+    top = tmp_path / "top.yaml"
+    top.write_text("svm:\n  pixel_scale: 1\nsvm:\n  objective: vlfeat\n")
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("sample:\n  seed: 1\n  method: first\n  seed: 2\n")
+    for path, expected in ((top, "line 3: key 'svm'"), (nested, "line 4: key 'seed'")):
+        with pytest.raises(settings.ConfigError) as err:
+            settings.load_config_file(path)
+        assert str(err.value) == f"config file {path}: {expected} given twice in the same section"
+
+
+def test_an_unknown_checksum_file_is_named():
+    config = default_config()
+    config["data"]["checksums"]["train-images-idx3-ubyt"] = "0" * 32
+    with pytest.raises(settings.ConfigError, match="unknown config key.*'train-images-idx3-ubyt' in data.checksums"):
+        settings.validate_config(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "pairs,expected",
+    [
+        (["7v9", "0v1", "7v9"], "pairs: '7v9' is listed twice"),
+        ([], "pairs: the list is empty; give 'all' or pairs like ['7v9', '0v1']"),
+    ],
+)
+def test_duplicate_and_empty_pairs_say_so(pairs, expected):
+    config = default_config()
+    config["pairs"] = pairs
+    settings.validate_config(config, SCHEMA)  # the schema leaves these to resolve_pairs
+    with pytest.raises(settings.ConfigError) as err:
+        settings.resolve_pairs(config["pairs"])
+    assert str(err.value) == expected
+
+
+@pytest.mark.parametrize(
+    "key,value,expected",
+    [
+        ("hard_pair", "9v7", "claims.hard_pair: pair '9v7': expected 'AvB' with digits 0 <= A < B <= 9"),
+        ("poorly_adjusted_pair", "1v1", "claims.poorly_adjusted_pair: pair '1v1'"),
+        ("lenet_low_network", "lo", "claims.lenet_low_network: 'lo' is not a network of lenet.networks (high, low)"),
+        ("lenet_reference_test_error", {"hihg": 0.012}, "claims.lenet_reference_test_error.hihg: 'hihg' is not a network"),
+    ],
+)
+def test_claims_that_name_no_possible_pair_or_network_are_named(key, value, expected):
+    config = default_config()
+    settings.check_references(config)
+    config["claims"][key] = value
+    with pytest.raises(settings.ConfigError) as err:
+        settings.check_references(config)
+    assert str(err.value).startswith(expected), str(err.value)
+
+
+def test_a_network_set_to_null_may_still_be_named_by_the_claims():
+    """How a later config file removes a network: its claims are then NOT RUN, not an error."""
+    config = default_config()
+    config["lenet"]["networks"]["high"] = None
+    settings.check_references(config)

@@ -53,6 +53,9 @@ def test_snakefmt_check_passes():
         ({"sample": {"images_per_class": -3}}, "sample.images_per_class: -3 is less than the minimum of 1"),
         ({"svm": {"lambda_exponents": {"start": 7, "stop": -1, "step": 0.1}}}, "svm.lambda_exponents: empty range"),
         ({"colour": "blue"}, "unknown config key(s) 'colour'"),
+        ({"toy": {"lambda_low": float("nan")}}, "toy.lambda_low: nan is not a finite number"),
+        ({"claims": {"hard_pair": "9v7"}}, "claims.hard_pair: pair '9v7'"),
+        ({"pairs": ["7v9", "7v9"]}, "pairs: '7v9' is listed twice"),
     ],
 )
 def test_bad_config_stops_before_any_job(tiny_mnist, tmp_path, change, message):
@@ -65,7 +68,25 @@ def test_bad_config_stops_before_any_job(tiny_mnist, tmp_path, change, message):
     result = run_snakemake(tmp_path, config)
     assert result.returncode != 0
     assert f"invalid config: {message}" in result.stderr
+    assert "Traceback" not in result.stderr and 'File "' not in result.stderr, result.stderr  # one line
     assert not (tmp_path / "results").exists()
+
+
+def test_a_key_given_twice_in_a_configfile_stops_the_run(tiny_mnist, tmp_path):
+    """Snakemake's own reader keeps the last of two equal keys: the first sample section would be lost."""
+    config_path = tmp_path / "mine.yaml"
+    text = yaml.safe_dump(smoke_config(*tiny_mnist), sort_keys=False)
+    config_path.write_text(text + "sample:\n  images_per_class: 7\n")
+    result = subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+         "--configfile", str(config_path), "--dry-run"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    line = text.count("\n") + 1
+    assert f"invalid config: config file {config_path}: line {line}: key 'sample' given twice" in result.stderr, (
+        result.stderr[-2000:]
+    )
 
 
 def test_nested_config_override_with_numbers_runs(tiny_mnist, tmp_path):

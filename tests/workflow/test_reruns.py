@@ -35,8 +35,10 @@ def clone_to(target: Path) -> Path:
     return target
 
 
-def dry_run(workdir: Path, repo: Path, python: str = sys.executable) -> tuple[dict[str, int], str]:
-    config = workdir / "config.yaml"
+def dry_run(
+    workdir: Path, repo: Path, python: str = sys.executable, config: Path | None = None
+) -> tuple[dict[str, int], str]:
+    config = config or workdir / "config.yaml"
     command = [
         python, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
         "--configfile", str(config), "--cores", "1", "--dry-run",
@@ -113,6 +115,12 @@ PACKAGE_EDITS = {
     ),
     "toy.py": ({rule: 1 for rule in TOY_RULES}, ["svm_fit", "lenet_train"]),
     "claims/svm.py": ({"claims": 1}, ["svm_fit", "svm_pair_metrics", "lenet_train", *TOY_RULES]),
+    # a stage's figures: that stage's figure jobs only
+    "plots/toy.py": (
+        {rule: 1 for rule in TOY_RULES},
+        ["svm_figures", "svm_overview", "lenet_summary", "lenet_weights", "lenet_adversarial", "svm_fit"],
+    ),
+    "plots/svm.py": ({"svm_overview": 1}, ["lenet_summary", "lenet_weights", "lenet_adversarial", *TOY_RULES]),
 }
 
 
@@ -145,4 +153,23 @@ def test_a_data_stage_edit_reruns_what_follows_from_its_files(finished, tmp_path
     assert counts.get("svm_fit") == smoke_fits(finished) and counts.get("lenet_train") == NETS, counts
     # the data files' readers and writers compute nothing
     counts = dry_run_after_editing(finished, tmp_path / "files", "data.py")
+    assert counts == {}, counts
+
+
+def test_where_mnist_lies_reruns_nothing(finished, tmp_path):
+    """The archive is md5-checked: a moved MNIST folder, a download instead of local files, or a
+    source file touched (or damaged) after the run reruns no job, so none deletes the archive."""
+    config = yaml.safe_load((finished / "config.yaml").read_text())
+    source = Path(config["data"]["offline_dir"])
+    moved = tmp_path / "moved"
+    shutil.copytree(source, moved)
+    for change in ({"offline_dir": str(moved)}, {"offline_dir": None, "download_dir": str(tmp_path / "dl")}):
+        changed = tmp_path / "changed.yaml"
+        changed.write_text(yaml.safe_dump({**config, "data": {**config["data"], **change}}))
+        counts, output = dry_run(finished, REPO, config=changed)
+        assert counts == {} and "Nothing to be done" in output, (change, counts)
+    damaged = moved / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:-9])  # newer than the archive, and truncated
+    changed.write_text(yaml.safe_dump({**config, "data": {**config["data"], "offline_dir": str(moved)}}))
+    counts, _ = dry_run(finished, REPO, config=changed)
     assert counts == {}, counts

@@ -21,10 +21,12 @@ try:
     # a nested --config override reaches us as strings: numbers where the schema wants them
     tilting_settings.coerce_config(config, CONFIG_SCHEMA)
     tilting_settings.validate_config(config, CONFIG_SCHEMA)
+    tilting_settings.check_references(config)
     PAIRS = tilting_settings.resolve_pairs(config["pairs"])
     EXPONENTS = tilting_settings.lambda_exponents(**config["svm"]["lambda_exponents"])
 except tilting_settings.ConfigError as err:
-    raise ValueError(f"invalid config: {err}") from None
+    # one line: a raised error would add Snakemake's traceback
+    sys.exit(f"invalid config: {err}")
 
 ALPHAS = [tilting_settings.format_exponent(alpha) for alpha in EXPONENTS]
 
@@ -45,6 +47,13 @@ def package_code(*patterns):
             raise ValueError(f"package_code: no module tilting/{pattern}")
         paths += matches
     return tilting_settings.source_digest(*paths)
+
+
+def sorted_mapping(mapping):
+    """A config section as a param, its keys sorted: Snakemake compares params in their written
+    order, and a config file may list the same keys in another order. (Nested mappings keep
+    theirs: the claims table's rows follow lenet_reference_test_error's order.)"""
+    return dict(sorted(mapping.items()))
 
 
 wildcard_constraints:

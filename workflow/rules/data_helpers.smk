@@ -6,24 +6,6 @@ MNIST_CODE = package_code("mnist_idx.py")
 PAIR_DATA_CODE = package_code("pairs.py")
 
 
-def mnist_source_files(wildcards):
-    """The four IDX files of data.offline_dir (.gz or plain); none when downloading."""
-    offline_dir = config["data"].get("offline_dir")
-    if not offline_dir:
-        return []
-    raw = Path(offline_dir) / "MNIST" / "raw"
-    files = []
-    for name in config["data"]["checksums"]:
-        plain = raw / name
-        files.append(str(plain if plain.exists() else raw / f"{name}.gz"))
-    return files
-
-
-def mnist_download_dir():
-    """Only a download depends on download_dir: an offline run ignores it."""
-    return None if config["data"].get("offline_dir") else config["data"]["download_dir"]
-
-
 def pair_sample_params():
     """The sample settings that change the sample (the seed only for a random one)."""
     sample = config["sample"]

@@ -6,9 +6,13 @@
 # job adapter is.
 LENET_TRAIN_CODE = package_code("lenet.py", "lenet_training.py")
 LENET_ATTACK_CODE = package_code("lenet.py", "attack.py")
-LENET_ADVERSARIAL_CODE = package_code("likeness.py", "plots/*.py")
-LENET_WEIGHTS_CODE = package_code("lenet.py", "lenet_files.py", "plots/*.py")
-LENET_SUMMARY_CODE = package_code("plots/*.py")
+LENET_ADVERSARIAL_CODE = package_code(
+    "likeness.py", "plots/__init__.py", "plots/lenet.py"
+)
+LENET_WEIGHTS_CODE = package_code(
+    "lenet.py", "lenet_files.py", "plots/__init__.py", "plots/lenet.py"
+)
+LENET_SUMMARY_CODE = package_code("plots/__init__.py", "plots/lenet.py")
 
 
 #: Source digits of the adversarial examples (one test image each).

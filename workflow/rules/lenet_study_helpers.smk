@@ -6,12 +6,16 @@ try:
     #: name -> {weight_decay, learning_rate, seed}; empty when the study is off
     LENET_STUDY_NETWORKS = tilting_lenet_study.study_networks(config["lenet_study"])
 except tilting_settings.ConfigError as err:
-    raise ValueError(f"invalid config: {err}") from None
+    sys.exit(f"invalid config: {err}")
 
 # The code of the study's own rules (params; training and calibration use the LeNet stage's).
 LENET_STUDY_ATTACK_CODE = package_code("lenet.py", "attack.py", "minimal_attack.py")
 LENET_STUDY_SUMMARY_CODE = package_code(
-    "lenet.py", "lenet_files.py", "lenet_study.py", "plots/*.py"
+    "lenet.py",
+    "lenet_files.py",
+    "lenet_study.py",
+    "plots/__init__.py",
+    "plots/lenet_study.py",
 )
 
 #: Study network names: the grid's values, written with '.' and '-' (e.g. wd1e-05_lr0.0005_seed0).

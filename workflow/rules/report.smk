@@ -62,6 +62,6 @@ rule claims:
         runtime=10,
     params:
         code=CLAIMS_CODE,
-        criteria=dict(config.get("claims", {})),
+        criteria=sorted_mapping(config.get("claims", {})),
     script:
         "../scripts/claims.py"

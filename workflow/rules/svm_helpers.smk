@@ -33,7 +33,9 @@ envvars:
 # reruns the per-pair jobs that use it, never the fits.
 SVM_FIT_CODE = package_code("svm.py", "svm_ipm.py")
 SVM_ANALYSIS_CODE = package_code("svm_analysis.py", "geometry.py")
-SVM_FIGURES_CODE = package_code("svm_analysis.py", "geometry.py", "plots/*.py")
+SVM_FIGURES_CODE = package_code(
+    "svm_analysis.py", "geometry.py", "plots/__init__.py", "plots/svm.py"
+)
 
 
 def svm_fit_params():

@@ -13,7 +13,9 @@ TOY_FIGURES = [
 
 
 # The code that computes the toy figures and tables (a param of every toy rule).
-TOY_CODE = package_code("toy.py", "losses.py", "geometry.py", "svm.py", "plots/*.py")
+TOY_CODE = package_code(
+    "toy.py", "losses.py", "geometry.py", "svm.py", "plots/__init__.py", "plots/toy.py"
+)
 
 
 def toy_problem_params():

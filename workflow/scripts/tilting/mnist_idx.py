@@ -32,20 +32,28 @@ def idx_header(array: np.ndarray) -> bytes:
     return bytes([0, 0, _IDX_UBYTE, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
 
 
-def read_idx_bytes(path: str | os.PathLike) -> bytes:
-    """The decompressed bytes of an IDX file, ``path`` or ``path.gz`` (whichever exists)."""
+def idx_file(path: str | os.PathLike) -> Path:
+    """The file that holds IDX file ``path``: itself or ``path.gz``, whichever exists."""
     path = Path(path)
     candidates = [path] if path.suffix == ".gz" else [path, path.with_name(path.name + ".gz")]
     for candidate in candidates:
         if candidate.exists():
-            if candidate.suffix != ".gz":
-                return candidate.read_bytes()
-            try:
-                with gzip.open(candidate, "rb") as handle:
-                    return handle.read()
-            except (EOFError, OSError, zlib.error) as err:
-                raise DataError(f"{candidate}: corrupted or truncated gzip file ({err})") from err
+            return candidate
     raise DataError(f"{path}: file not found (nor {path.name}.gz)")
+
+
+def read_idx_bytes(path: str | os.PathLike) -> bytes:
+    """The decompressed bytes of an IDX file, ``path`` or ``path.gz`` (whichever exists)."""
+    source = idx_file(path)
+    try:
+        if source.suffix != ".gz":
+            return source.read_bytes()
+        with gzip.open(source, "rb") as handle:
+            return handle.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise DataError(f"{source}: corrupted or truncated gzip file ({err})") from err
+    except OSError as err:
+        raise DataError(f"{source}: cannot be read ({err.strerror or err})") from err
 
 
 def parse_idx(raw: bytes, name: str = "<idx>") -> np.ndarray:
@@ -67,12 +75,13 @@ def parse_idx(raw: bytes, name: str = "<idx>") -> np.ndarray:
 
 def load_idx(path: str | os.PathLike, md5: str | None = None) -> np.ndarray:
     """Read one IDX file (plain or .gz), checking the md5 of its decompressed bytes."""
-    raw = read_idx_bytes(path)
+    source = idx_file(path)
+    raw = read_idx_bytes(source)
     if md5 is not None:
         actual = hashlib.md5(raw).hexdigest()
         if actual != md5:
-            raise DataError(f"{path}: md5 mismatch, expected {md5}, got {actual} (corrupted or truncated file)")
-    return parse_idx(raw, str(path))
+            raise DataError(f"{source}: md5 mismatch, expected {md5}, got {actual} (corrupted or truncated file)")
+    return parse_idx(raw, str(source))
 
 
 def load_mnist_raw(raw_dir: str | os.PathLike, checksums: dict[str, str]) -> Mnist:
@@ -95,9 +104,24 @@ def load_mnist_raw(raw_dir: str | os.PathLike, checksums: dict[str, str]) -> Mni
 
 
 def download_mnist(root: str | os.PathLike) -> Path:
-    """Download MNIST with torchvision (which checks the archives' md5); returns MNIST/raw."""
+    """root/MNIST/raw, downloaded there with torchvision (which checks the archives' md5) unless
+    the four files already are (the md5 checks of :func:`load_mnist_raw` follow either way).
+
+    Files already there are not parsed by torchvision: a damaged one is then reported by
+    load_mnist_raw, by name. A failed download is one line naming the folder.
+    """
+    raw = Path(root) / "MNIST" / "raw"
+    present = [(raw / name).exists() or (raw / f"{name}.gz").exists() for name in MNIST_FILES.values()]
+    if all(present):
+        return raw
     from torchvision.datasets import MNIST  # heavy import, only for this path
 
-    for train in (True, False):
-        MNIST(str(root), train=train, download=True)
-    return Path(root) / "MNIST" / "raw"
+    try:
+        MNIST(str(root), train=True, download=True)  # downloads all four files
+    except Exception as err:  # torchvision raises RuntimeError, URLError, OSError, ...
+        reason = " ".join(str(err).split())[:300]
+        raise DataError(
+            f"{raw}: MNIST download failed ({reason}); without internet, set data.offline_dir to a "
+            "folder holding MNIST/raw/ (make run MNIST_DIR=...)"
+        ) from err
+    return raw

@@ -33,18 +33,55 @@ def resolve_pairs(pairs: str | list[str]) -> list[str]:
     """The config's ``pairs`` as a sorted list of 'AvB' names."""
     if pairs == "all":
         return all_pairs()
-    if isinstance(pairs, str) or not pairs:
+    if isinstance(pairs, str) or not isinstance(pairs, list):
         raise ConfigError(f"pairs: {pairs!r} is neither 'all' nor a list like ['7v9', '0v1']")
+    if not pairs:
+        raise ConfigError("pairs: the list is empty; give 'all' or pairs like ['7v9', '0v1']")
     resolved = []
     for pair in pairs:
         try:
             parse_pair(str(pair))
         except ValueError as err:
             raise ConfigError(f"pairs: {err}; allowed digits 0-9 with A < B, e.g. '7v9'") from err
+        if str(pair) in resolved:
+            raise ConfigError(f"pairs: {str(pair)!r} is listed twice")
         resolved.append(str(pair))
-    if len(set(resolved)) != len(resolved):
-        raise ConfigError(f"pairs: duplicate entries in {resolved}")
     return sorted(resolved)
+
+
+#: claims keys that name a pair (checked like the pairs themselves)
+CLAIM_PAIR_KEYS = ("hard_pair", "easy_pair", "poorly_adjusted_pair")
+
+
+def check_references(config: dict) -> None:
+    """Keys that name another part of the config: each claims pair is a pair name 'AvB' (a < b),
+    and each network a claim names is an entry of lenet.networks. A pair or network that is
+    named but not run leaves its claim NOT RUN; a name that cannot exist is a typo."""
+    claims = config.get("claims") or {}
+    for key in CLAIM_PAIR_KEYS:
+        if key in claims:
+            try:
+                parse_pair(str(claims[key]))
+            except ValueError as err:
+                raise ConfigError(f"claims.{key}: {err}") from None
+    networks = sorted((config.get("lenet") or {}).get("networks") or {})
+    named = [(f"claims.{key}", claims[key]) for key in ("lenet_low_network", "lenet_high_network") if key in claims]
+    named += [(f"claims.lenet_reference_test_error.{net}", net) for net in claims.get("lenet_reference_test_error") or {}]
+    for key, net in named:
+        if net not in networks:
+            raise ConfigError(f"{key}: {net!r} is not a network of lenet.networks ({', '.join(networks)})")
+
+
+def check_finite(value, path: tuple = ()) -> None:
+    """No NaN or infinity anywhere (YAML's .nan and .inf): JSON-schema bounds never reject NaN."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_finite(item, (*path, index))
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{_dotted(path) or 'config'}: {value} is not a finite number")
 
 
 def lambda_exponents(start: float, stop: float, step: float) -> list[float]:
@@ -131,6 +168,7 @@ def validate_config(config: dict, schema: dict) -> None:
     """
     import jsonschema
 
+    check_finite(config)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(list(e.absolute_path))))
     if not errors:
@@ -223,6 +261,29 @@ def coerce_config(config: dict, schema: dict) -> dict:
     return coerce(config, schema)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_key_loader():
+    """yaml.SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one
+    silently: a second ``svm:`` section would drop the first)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    line = key_node.start_mark.line + 1
+                    raise _DuplicateKey(f"line {line}: key {key!r} given twice in the same section")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 def load_config_file(path) -> dict:
     """A YAML (or JSON) config file as a dict; a ConfigError naming the file, and the line of a
     syntax error, when it cannot be used."""
@@ -236,7 +297,9 @@ def load_config_file(path) -> dict:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"config file {path}: cannot be read ({err})") from None
     try:
-        content = yaml.safe_load(text)
+        content = yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 (a SafeLoader)
+    except _DuplicateKey as err:
+        raise ConfigError(f"config file {path}: {err}") from None
     except yaml.YAMLError as err:
         mark, problem = getattr(err, "problem_mark", None), getattr(err, "problem", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
