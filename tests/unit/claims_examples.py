@@ -40,7 +40,7 @@ def svm_table(pairs=("0v1", "7v9", "1v8"), alphas=None) -> pd.DataFrame:
                     "d_adv": half_distance[pair] * math.cos(math.radians(theta)),
                     "err_train": err_train,
                     "err_test": err_test,
-                    "identity_residual": 1e-15 * (k + 1),
+                    "identity_residual_rel": 1e-15 * (k + 1),
                     "gap": 1e-8 * (k + 1),
                     "bias_unique": not last,
                 }

@@ -35,8 +35,8 @@ def test_trend_helpers():
 def test_identity_and_gap_values_and_failures():
     table = svm_table()
     row = svm.identity(table, CRITERIA)
-    assert row["status"] == PASS and row["value"] == pytest.approx(table["identity_residual"].max())
-    row = svm.identity(edit(table, "7v9", 3.0, "identity_residual", 1e-6), CRITERIA)
+    assert row["status"] == PASS and row["value"] == pytest.approx(table["identity_residual_rel"].max())
+    row = svm.identity(edit(table, "7v9", 3.0, "identity_residual_rel", 1e-6), CRITERIA)
     assert row["status"] == FAIL and row["value"] == pytest.approx(1e-6) and "7v9" in row["measured"]
     assert "x above" in row["margin"]
     row = svm.certified(table, CRITERIA)

@@ -53,7 +53,7 @@ def test_metrics_of_tilted_boundary_by_hand():
     assert m["d_adv"] == pytest.approx(np.mean(y * d))
     assert m["d_adv"] == pytest.approx(math.cos(theta))
     assert m["d_adv"] == pytest.approx(0.5 * np.linalg.norm(j - i) * math.cos(m["theta_rad"]))
-    assert m["identity_residual"] <= 1e-15
+    assert m["identity_residual"] <= 1e-15 and m["identity_residual_rel"] <= 1e-15
     # errors by hand: y d <= 0 are misclassified
     margins = y * d
     assert m["err_train"] == pytest.approx(np.mean(margins <= 0))
@@ -71,16 +71,17 @@ def test_theta_zero_for_nearest_centroid_classifier():
     assert m["err_train"] == 0.0 and m["d_err"] == 0.0
 
 
-def test_identity_residual_is_relative_and_detects_unbalanced_sets():
+def test_identity_residual_absolute_as_specified_and_relative_and_detects_unbalanced_sets():
     i, j = np.array([0.0, 0.0]), np.array([4.0, 0.0])
-    assert sa.identity_residual(2.0 * math.cos(0.3), i, j, 0.3) == pytest.approx(0.0, abs=1e-16)
-    # off by 0.02 on a half-gap of 2: relative residual 0.01
-    assert sa.identity_residual(2.0 * math.cos(0.3) + 0.02, i, j, 0.3) == pytest.approx(0.01)
+    assert sa.identity_residuals(2.0 * math.cos(0.3), i, j, 0.3) == pytest.approx((0.0, 0.0), abs=1e-16)
+    # off by 0.02 on a half-gap of 2: |d_adv - 1/2 ||j - i|| cos(theta)| = 0.02 (SPEC §4), relative 0.01
+    assert sa.identity_residuals(2.0 * math.cos(0.3) + 0.02, i, j, 0.3) == pytest.approx((0.02, 0.01))
     # d_adv from an unbalanced set breaks the identity (it depends on b there)
     x = np.array([[0.0, 0.0], [0.0, 1.0], [4.0, 0.0]])
     y = np.array([-1, -1, 1])
     m = sa.model_metrics(np.array([1.0, 0.0]), -1.0, x, y, x, y, i, j, x.mean(axis=0))
-    assert m["identity_residual"] > 1e-3
+    assert m["identity_residual_rel"] > 1e-3
+    assert m["identity_residual"] == pytest.approx(2.0 * m["identity_residual_rel"])
 
 
 @pytest.mark.parametrize("pixel_scale", [1.0, 255.0])

@@ -123,7 +123,7 @@ def test_claims_are_computed_from_the_stage_tables(report):
     if svm_csv.exists():
         metrics = pd.read_csv(svm_csv)
         pd.testing.assert_frame_equal(tables["svm_metrics"], metrics)
-        assert table.loc["svm_identity", "value"] == pytest.approx(metrics["identity_residual"].max(), rel=1e-12, abs=0)
+        assert table.loc["svm_identity", "value"] == pytest.approx(metrics["identity_residual_rel"].max(), rel=1e-12, abs=0)
         assert table.loc["svm_certified", "value"] == pytest.approx(metrics["gap"].max(), rel=1e-12)
         top = metrics.loc[metrics.groupby("pair")["lam"].idxmax()]
         assert table.loc["svm_theta_high_lambda", "value"] == pytest.approx(top["theta_deg"].max())

@@ -16,11 +16,11 @@ def main(smk, log):
     table.to_csv(smk.output.csv, index=False, float_format="%.17g")
     table.to_parquet(smk.output.parquet, index=False)
     log.info(
-        "%d models over %d pairs; largest gap %.2e, largest identity residual %.1e, %d with non-unique bias",
+        "%d models over %d pairs; largest gap %.2e, largest relative identity residual %.1e, %d with non-unique bias",
         len(table),
         table["pair"].nunique(),
         table["gap"].max(),
-        table["identity_residual"].max(),
+        table["identity_residual_rel"].max(),
         int((~table["bias_unique"]).sum()),
     )
 

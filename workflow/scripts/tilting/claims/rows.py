@@ -46,7 +46,7 @@ COLUMNS = [
 
 #: Columns each table must have (the stage tables' fixed names).
 REQUIRED_COLUMNS = {
-    "svm_metrics": ["pair", "alpha", "lam", "theta_deg", "d_adv", "err_train", "err_test", "identity_residual", "gap"],
+    "svm_metrics": ["pair", "alpha", "lam", "theta_deg", "d_adv", "err_train", "err_test", "identity_residual_rel", "gap"],
     "toy_noisy_point": ["model", "regularization", "theta_deg", "fits_noisy_point"],
     "toy_loss_asymptotes": ["loss", "w_norm", "regime", "max_abs_error"],
     "toy_dadv_theta": ["theta_deg", "d_adv", "identity"],

@@ -95,10 +95,10 @@ def identity(metrics: pd.DataFrame | None, criteria: Mapping) -> dict:
     if metrics is None or metrics.empty:
         return claim.not_run("no SVM models in this run")
     check_table("svm_metrics", metrics)
-    residual = metrics["identity_residual"].astype(float)
+    residual = metrics["identity_residual_rel"].astype(float)
     worst = metrics.loc[residual.idxmax()]
     value = float(residual.max())
-    measured = f"max residual {fmt(value)} over {len(metrics)} models (worst: {worst['pair']}, lambda={lam_text(worst['lam'])})"
+    measured = f"max relative residual {fmt(value)} over {len(metrics)} models (worst: {worst['pair']}, lambda={lam_text(worst['lam'])})"
     details = {"models": len(metrics), "worst_pair": worst["pair"], "worst_lam": worst["lam"], "max_residual": value}
     return claim.result(value <= tol, measured, value, times_below(value, tol), details)
 
