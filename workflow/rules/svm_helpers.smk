@@ -110,7 +110,7 @@ def svm_mirror_inputs(wildcards):
 def svm_overview_highlight():
     """Pairs drawn in bold in the overview: the claims' hard, easy and poorly adjusted pairs."""
     claims = config.get("claims", {})
-    keys = ("hard_pair", "easy_pair", "poorly_adjusted_pair")
+    keys = tilting_settings.CLAIM_PAIR_KEYS
     return [str(claims[key]) for key in keys if key in claims]
 
 

@@ -32,11 +32,15 @@ def idx_header(array: np.ndarray) -> bytes:
     return bytes([0, 0, _IDX_UBYTE, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
 
 
+def _idx_candidates(path: Path) -> list[Path]:
+    """Where IDX file ``path`` may lie: itself, or compressed beside it."""
+    return [path] if path.suffix == ".gz" else [path, path.with_name(path.name + ".gz")]
+
+
 def idx_file(path: str | os.PathLike) -> Path:
     """The file that holds IDX file ``path``: itself or ``path.gz``, whichever exists."""
     path = Path(path)
-    candidates = [path] if path.suffix == ".gz" else [path, path.with_name(path.name + ".gz")]
-    for candidate in candidates:
+    for candidate in _idx_candidates(path):
         if candidate.exists():
             return candidate
     raise DataError(f"{path}: file not found (nor {path.name}.gz)")
@@ -76,7 +80,7 @@ def parse_idx(raw: bytes, name: str = "<idx>") -> np.ndarray:
 def load_idx(path: str | os.PathLike, md5: str | None = None) -> np.ndarray:
     """Read one IDX file (plain or .gz), checking the md5 of its decompressed bytes."""
     source = idx_file(path)
-    raw = read_idx_bytes(source)
+    raw = read_idx_bytes(source)  # finds source itself
     if md5 is not None:
         actual = hashlib.md5(raw).hexdigest()
         if actual != md5:
@@ -111,8 +115,7 @@ def download_mnist(root: str | os.PathLike) -> Path:
     load_mnist_raw, by name. A failed download is one line naming the folder.
     """
     raw = Path(root) / "MNIST" / "raw"
-    present = [(raw / name).exists() or (raw / f"{name}.gz").exists() for name in MNIST_FILES.values()]
-    if all(present):
+    if all(any(c.exists() for c in _idx_candidates(raw / name)) for name in MNIST_FILES.values()):
         return raw
     from torchvision.datasets import MNIST  # heavy import, only for this path
 

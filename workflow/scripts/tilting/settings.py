@@ -33,7 +33,7 @@ def resolve_pairs(pairs: str | list[str]) -> list[str]:
     """The config's ``pairs`` as a sorted list of 'AvB' names."""
     if pairs == "all":
         return all_pairs()
-    if isinstance(pairs, str) or not isinstance(pairs, list):
+    if not isinstance(pairs, list):
         raise ConfigError(f"pairs: {pairs!r} is neither 'all' nor a list like ['7v9', '0v1']")
     if not pairs:
         raise ConfigError("pairs: the list is empty; give 'all' or pairs like ['7v9', '0v1']")
