@@ -27,8 +27,15 @@ NODE=$(hostname -s)
 say() { echo "start_cluster: $*"; }
 die() { echo "start_cluster: ERROR: $*" >&2; exit "${2:-1}"; }
 
-alive() { # alive PIDFILE: the process named in PIDFILE runs
-    [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null
+# shellcheck source=tests/slurm/daemon_pid.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_pid.sh"
+
+alive() { # alive PIDFILE: the daemon PIDFILE belongs to runs (a stale PIDFILE is removed)
+    local name
+    name=$(basename "$1" .pid)
+    daemon_pid "$1" "$name" >/dev/null && return 0
+    rm -f "$1"
+    return 1
 }
 
 node_state() { # the node's state as sinfo prints it (idle, mixed, down*, ...), or nothing

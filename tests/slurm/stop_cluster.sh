@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Stop the single-node cluster of start_cluster.sh: slurmd, slurmctld, munged, each by
-# the PID in its PID file (never by process name). Safe to run when nothing runs.
+# the PID in its PID file (never by process name), and only if that PID is still the daemon
+# (daemon_pid.sh). Safe to run when nothing runs.
 set -uo pipefail
+
+# shellcheck source=tests/slurm/daemon_pid.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_pid.sh"
 
 stop() { # stop NAME PIDFILE
     local name=$1 pidfile=$2 pid
@@ -9,9 +13,8 @@ stop() { # stop NAME PIDFILE
         echo "stop_cluster: $name: no PID file ($pidfile)"
         return 0
     fi
-    pid=$(cat "$pidfile")
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "stop_cluster: $name: not running (stale $pidfile)"
+    if ! pid=$(daemon_pid "$pidfile" "$name"); then
+        echo "stop_cluster: $name: not running (stale $pidfile: PID $(<"$pidfile") is not $name)"
         rm -f "$pidfile"
         return 0
     fi
