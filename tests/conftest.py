@@ -27,6 +27,7 @@ CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # a container's /dev/shm (64 MB) can crash the renderer
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

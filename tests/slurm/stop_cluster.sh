@@ -20,7 +20,7 @@ stop() { # stop NAME PIDFILE
     fi
     kill "$pid"
     for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || { echo "stop_cluster: $name ($pid) stopped"; rm -f "$pidfile"; return 0; }
+        daemon_pid "$pidfile" "$name" >/dev/null || { echo "stop_cluster: $name ($pid) stopped"; rm -f "$pidfile"; return 0; }
         sleep 0.2
     done
     echo "stop_cluster: $name ($pid) still running after 10 s" >&2

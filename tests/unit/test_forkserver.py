@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,6 +80,7 @@ def toy(tmp_path, monkeypatch):
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def server_pids(folder: Path) -> list[int]:

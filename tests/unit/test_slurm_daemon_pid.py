@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,22 @@ def test_a_missing_pid_file_or_an_ended_process_names_no_daemon(tmp_path):
     pidfile = tmp_path / "slurmctld.pid"
     pidfile.write_text(ended.stdout)
     assert daemon_pid(pidfile, "python3").returncode != 0
+
+
+def test_a_daemon_that_ended_unreaped_is_not_running(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    name = Path(f"/proc/{process.pid}/comm").read_text().strip()
+    process.kill()
+    try:
+        stat = Path(f"/proc/{process.pid}/stat")
+        for _ in range(200):  # the kernel makes it a zombie at once; we never wait() before the check
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.01)
+        pidfile = tmp_path / "slurmctld.pid"
+        pidfile.write_text(f"{process.pid}\n")
+        result = daemon_pid(pidfile, name)
+        assert stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"  # still unreaped when checked
+        assert result.returncode != 0 and result.stdout == ""
+    finally:
+        process.wait()

@@ -22,8 +22,8 @@ def test_rounds_share_one_pending_timer():
     scheduler, other = FakeScheduler(), FakeScheduler()
     before = set(threading.enumerate())
     for _ in range(50):  # 50 scheduling rounds within one timespan
-        scheduler._schedule_reevalutation(0.2)
-    other._schedule_reevalutation(0.2)  # each scheduler has its own timer
+        scheduler._schedule_reevalutation(2.0)  # long enough that none fires within the loop
+    other._schedule_reevalutation(2.0)  # each scheduler has its own timer
     timers = [thread for thread in set(threading.enumerate()) - before if isinstance(thread, threading.Timer)]
     assert len(timers) == 2
     assert all(timer.daemon for timer in timers)  # Snakemake does not wait for them at exit

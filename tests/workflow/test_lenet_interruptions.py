@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -78,27 +79,47 @@ def trainer_pid(workdir) -> int:
     return int(text)
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name: [state, ppid, ...]; None if there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+
+
 def alive(pid: int) -> bool:
     """Whether the process runs; a zombie (ended, not yet reaped by init) counts as ended."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
 
 
-def kill_snakemake_during_training(workdir, after_epochs=3) -> int:
+@pytest.fixture
+def orphans():
+    """Orphaned trainers a test makes, as (pid, start time); a failed test leaves them running,
+    so they are killed at teardown -- only if the pid still names the same process."""
+    made: list[tuple[int, str]] = []
+    yield made
+    for pid, started in made:
+        fields = stat_fields(pid)
+        if fields is not None and fields[19] == started and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_snakemake_during_training(workdir, orphans, after_epochs=3) -> int:
     """Start the command, SIGKILL the Snakemake process alone after a few epochs; returns the
-    pid of the orphaned trainer."""
+    pid of the orphaned trainer, stopped (SIGSTOP) before Snakemake is killed, so that however
+    slow this machine, it cannot finish its few remaining epochs before the test goes on."""
     snakemake = subprocess.Popen(
         command(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, start_new_session=True
     )
     try:
         wait_for(lambda: epochs_logged(workdir) >= after_epochs, what=f"{after_epochs} epochs")
+        pid = trainer_pid(workdir)
+        os.kill(pid, signal.SIGSTOP)
+        orphans.append((pid, stat_fields(pid)[19]))
     finally:
         snakemake.send_signal(signal.SIGKILL)
         snakemake.wait(timeout=60)
-    pid = trainer_pid(workdir)
     assert alive(pid), "the trainer should run on after Snakemake is killed"
     return pid
 
@@ -121,13 +142,13 @@ def check_outputs_equal_uninterrupted(workdir):
         np.testing.assert_array_equal(history[column], [row[column] for row in reference.history], err_msg=column)
 
 
-def test_rerun_while_the_orphan_trains_waits_for_it_and_resumes(workdir):
-    orphan = kill_snakemake_during_training(workdir)
-    os.kill(orphan, signal.SIGSTOP)  # hold the orphan mid-training until the rerun's job waits
+def test_rerun_while_the_orphan_trains_waits_for_it_and_resumes(workdir, orphans):
+    orphan = kill_snakemake_during_training(workdir, orphans)  # held mid-training until the rerun's job waits
+    rerun = subprocess.Popen(command(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    # should the rerun never say it waits, the orphan resumes anyway and the assertion below says so
+    release = threading.Timer(240, os.kill, (orphan, signal.SIGCONT))
+    release.start()
     try:
-        rerun = subprocess.Popen(
-            command(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV
-        )
         output = []
         for line in rerun.stdout:
             output.append(line)
@@ -135,9 +156,13 @@ def test_rerun_while_the_orphan_trains_waits_for_it_and_resumes(workdir):
                 break
         assert f"process {orphan} is training this network" in "".join(output), "".join(output)[-3000:]
     finally:
+        release.cancel()
         os.kill(orphan, signal.SIGCONT)
-    output.append(rerun.stdout.read())
-    assert rerun.wait(timeout=300) == 0, "".join(output)[-3000:]
+    try:
+        output.append(rerun.stdout.read())
+        assert rerun.wait(timeout=300) == 0, "".join(output)[-3000:]
+    finally:
+        rerun.kill()  # a no-op once it has ended
     # The orphan releases the lock as its last step; its exit (torch's teardown) may end a
     # moment after the rerun does.
     wait_for(lambda: not alive(orphan), timeout=60, what="the orphan to end")
@@ -150,8 +175,8 @@ def test_rerun_while_the_orphan_trains_waits_for_it_and_resumes(workdir):
         assert log.count(f" epoch {epoch}/{EPOCHS}:") == 1, log
 
 
-def test_rerun_after_the_orphan_is_killed_too_resumes_mid_training(workdir):
-    orphan = kill_snakemake_during_training(workdir)
+def test_rerun_after_the_orphan_is_killed_too_resumes_mid_training(workdir, orphans):
+    orphan = kill_snakemake_during_training(workdir, orphans)
     os.kill(orphan, signal.SIGKILL)
     wait_for(lambda: not alive(orphan), what="the orphan to die")
     done_epochs = len(torch.load(workdir / CHECKPOINT_DIR / "checkpoint.pt", weights_only=False)["history"])

@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SMOKE_CONFIG, SNAKEMAKE, smoke_config
+from tilting import forkserver
 
 sys.path.insert(0, str(REPO / "tests" / "slurm"))
 import count_jobs  # noqa: E402
@@ -53,7 +54,8 @@ def until_args() -> list[str]:
 def clean_env() -> dict:
     """The test's environment: no user switches of the SLURM profile (GPUs, account, ...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TILTING_SLURM_")}
-    return dict(env, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    # the fork server of a pair's job outlives any pause between its fits on a loaded node
+    return dict(env, PYTHONHASHSEED="0", MPLBACKEND="Agg", **{forkserver.IDLE_ENV: "60"})
 
 
 # ---- batching, from a dry run (no SLURM needed) ------------------------------------
