@@ -16,12 +16,15 @@ DAEMON_PID = Path(__file__).resolve().parents[1] / "slurm" / "daemon_pid.sh"
 
 
 def daemon_pid(pidfile: Path, name: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    """Runs the function; it prints nothing on stderr, whatever the answer."""
+    result = subprocess.run(
         ["bash", "-c", 'source "$1" && daemon_pid "$2" "$3"', "bash", str(DAEMON_PID), str(pidfile), name],
         capture_output=True,
         text=True,
         timeout=30,
     )
+    assert result.stderr == "", result.stderr
+    return result
 
 
 @pytest.fixture
