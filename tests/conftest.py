@@ -35,6 +35,21 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name ([state, ppid, ..., starttime at 19, ...]);
+    None if there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs; a zombie (ended, not yet reaped) counts as ended."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
 def find_chromium() -> str | None:
     for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         if name and shutil.which(name):

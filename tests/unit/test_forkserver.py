@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import alive
 
 from tilting import forkserver
 
@@ -104,14 +105,6 @@ def run_client(client, env, *argv, cwd=None, timeout=60):
         text=True,
         timeout=timeout,
     )
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ")[1][0] != "Z"  # a zombie is dead
-    except FileNotFoundError:
-        return False
 
 
 def wait_until(condition, seconds=10.0) -> bool:

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO, proc_stat
 
-DAEMON_PID = Path(__file__).resolve().parents[1] / "slurm" / "daemon_pid.sh"
+DAEMON_PID = REPO / "tests" / "slurm" / "daemon_pid.sh"
 
 
 def daemon_pid(pidfile: Path, name: str) -> subprocess.CompletedProcess:
@@ -75,15 +76,14 @@ def test_a_daemon_that_ended_unreaped_is_not_running(tmp_path):
     name = Path(f"/proc/{process.pid}/comm").read_text().strip()
     process.kill()
     try:
-        stat = Path(f"/proc/{process.pid}/stat")
         for _ in range(200):  # the kernel makes it a zombie at once; we never wait() before the check
-            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            if proc_stat(process.pid)[0] == "Z":
                 break
             time.sleep(0.01)
         pidfile = tmp_path / "slurmctld.pid"
         pidfile.write_text(f"{process.pid}\n")
         result = daemon_pid(pidfile, name)
-        assert stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"  # still unreaped when checked
+        assert proc_stat(process.pid)[0] == "Z"  # still unreaped when checked
         assert result.returncode != 0 and result.stdout == ""
     finally:
         process.wait()

@@ -10,14 +10,13 @@ import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, SNAKEMAKE, smoke_config
+from conftest import REPO, SNAKEMAKE, alive, proc_stat, smoke_config
 
 from tilting import lenet, lenet_files, lenet_training
 from tilting.data import read_mnist
@@ -79,20 +78,6 @@ def trainer_pid(workdir) -> int:
     return int(text)
 
 
-def stat_fields(pid: int) -> list[str] | None:
-    """/proc/PID/stat after the command name: [state, ppid, ...]; None if there is no such process."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return None
-
-
-def alive(pid: int) -> bool:
-    """Whether the process runs; a zombie (ended, not yet reaped by init) counts as ended."""
-    fields = stat_fields(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
-
-
 @pytest.fixture
 def orphans():
     """Orphaned trainers a test makes, as (pid, start time); a failed test leaves them running,
@@ -100,7 +85,7 @@ def orphans():
     made: list[tuple[int, str]] = []
     yield made
     for pid, started in made:
-        fields = stat_fields(pid)
+        fields = proc_stat(pid)
         if fields is not None and fields[19] == started and alive(pid):
             os.kill(pid, signal.SIGKILL)
 
@@ -116,7 +101,7 @@ def kill_snakemake_during_training(workdir, orphans, after_epochs=3) -> int:
         wait_for(lambda: epochs_logged(workdir) >= after_epochs, what=f"{after_epochs} epochs")
         pid = trainer_pid(workdir)
         os.kill(pid, signal.SIGSTOP)
-        orphans.append((pid, stat_fields(pid)[19]))
+        orphans.append((pid, proc_stat(pid)[19]))
     finally:
         snakemake.send_signal(signal.SIGKILL)
         snakemake.wait(timeout=60)
