@@ -43,6 +43,8 @@ def test_history_has_one_row_per_epoch(smoke_run, settings):
         # one log line per epoch; the finished checkpoint stays, holding every epoch
         log = (smoke_run / "logs" / "lenet" / net / "train.log").read_text()
         assert log.count(" epoch ") == lenet_settings["epochs"]
+        # trained with the config's thread count (it shapes the weights on the CPU)
+        assert f"CPU threads: {lenet_settings['threads']} (lenet.threads" in log
         checkpoint = torch.load(smoke_run / "logs" / "lenet" / net / "checkpoint.pt", weights_only=False)
         assert [row["epoch"] for row in checkpoint["history"]] == history["epoch"].tolist()
 

@@ -2,9 +2,9 @@
 
 Dry runs over a copy of the finished smoke run: the repository moved elsewhere, the venv reached
 through another path, an edit of the analysis code (reruns the per-pair jobs, never a fit),
-an edit of the solver (reruns every fit), and edits of the other stages' package modules (each
-reruns the jobs whose outputs that code computes, and only those; the data files' readers and
-writers rerun nothing).
+an edit of the solver (reruns every fit), a training's thread count (retrains), and edits of
+the other stages' package modules (each reruns the jobs whose outputs that code computes, and
+only those; the data files' readers and writers rerun nothing).
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ def clone_to(target: Path) -> Path:
 
 
 def dry_run(
-    workdir: Path, repo: Path, python: str = sys.executable, config: Path | None = None
+    workdir: Path, repo: Path, python: str = sys.executable, config: Path | None = None, extra=("--cores", "1")
 ) -> tuple[dict[str, int], str]:
     config = config or workdir / "config.yaml"
     command = [
         python, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(config), "--cores", "1", "--dry-run",
+        "--configfile", str(config), "--dry-run", *extra,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
     output = result.stdout + result.stderr
@@ -122,6 +122,22 @@ PACKAGE_EDITS = {
     ),
     "plots/svm.py": ({"svm_overview": 1}, ["lenet_summary", "lenet_weights", "lenet_adversarial", *TOY_RULES]),
 }
+
+
+def test_a_training_thread_count_reruns_the_training_and_what_follows(finished, tmp_path):
+    """On the CPU the thread count shapes the weights (parallel sums round differently): the
+    config's lenet.threads retrains; Snakemake's --set-threads or --cores only schedule."""
+    config = yaml.safe_load((finished / "config.yaml").read_text())
+    changed = tmp_path / "threads.yaml"
+    changed.write_text(yaml.safe_dump({**config, "lenet": {**config.get("lenet", {}), "threads": 2}}))
+    counts, output = dry_run(finished, REPO, config=changed)
+    planned = {"lenet_train": NETS, "lenet_calibrate": NETS, "lenet_attack": NETS * DIGITS}
+    assert {rule: counts.get(rule) for rule in planned} == planned, counts
+    assert not {"svm_fit", "pair_data", *TOY_RULES} & set(counts), counts
+    assert "Params have changed since last execution" in output, output[-3000:]
+    for scheduling in (("--cores", "2", "--set-threads", "lenet_train=2"), ("--cores", "4")):
+        counts, output = dry_run(finished, REPO, extra=scheduling)
+        assert counts == {} and "Nothing to be done" in output, (scheduling, counts)
 
 
 def dry_run_after_editing(finished: Path, tmp_path: Path, module: str) -> dict[str, int]:

@@ -5,9 +5,11 @@
 # is 0 here; a cluster profile asks for a GPU with
 #   set-resources: {lenet_train: {gpu: 1}}
 # (the SLURM executor plugin turns gpu=N into --gpus=N).
-# Threads: one per training job, so that `--cores 2` trains two networks at once, which on
-# a CPU beats one network with two threads (and suffers less on a shared machine); more per
-# job with `--set-threads lenet_train=N`. Results on the CPU may change with the thread count.
+# Threads: config lenet.threads (1: `--cores 2` trains two networks at once, which on a CPU
+# beats one network with two threads). The weights on the CPU depend on the count, so it is
+# config and a param, and the job uses it even where `--cores` or `--set-threads` give the job
+# fewer or more CPUs: same config, same weights. (Snakemake leaves params computed from a
+# job's threads out of its rerun check: a param from --set-threads would rerun nothing.)
 
 
 include: "lenet_helpers.smk"
@@ -19,13 +21,18 @@ rule lenet_train:
     output:
         model="results/lenet/{net}/model.npz",
         history="results/lenet/{net}/history.csv",
+    # checkpoint.pt beside the log: run state, not a result, so neither an output nor a param
+    # (where it lies changes no weight), and not a log (Snakemake deletes a job's logs before
+    # it runs). Written after every epoch and resumed after a crash; kept once training ends,
+    # so that a rerun (e.g. after Snakemake was killed) reads it instead of training again.
+    # checkpoint.lock beside it too: one process trains a network at a time.
     log:
         "logs/lenet/{net}/train.log",
     benchmark:
         "logs/benchmarks/lenet/{net}/train.tsv"
     conda:
         "../../envs/lenet.yaml"
-    threads: 1
+    threads: LENET_THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -33,10 +40,7 @@ rule lenet_train:
     params:
         settings=lenet_train_settings,
         code=LENET_TRAIN_CODE,
-        # Written after every epoch and resumed after a crash; kept once training ends, so
-        # that a rerun (e.g. after Snakemake was killed) reads it instead of training again.
-        # checkpoint.lock beside it: one process trains a network at a time.
-        checkpoint="logs/lenet/{net}/checkpoint.pt",
+        cpu_threads=LENET_THREADS,
     script:
         "../scripts/lenet_train.py"
 

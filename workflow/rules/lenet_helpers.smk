@@ -5,6 +5,8 @@
 # procedure; the model and history files (tilting/lenet_files.py) are left out, as the SVM fit's
 # job adapter is.
 LENET_TRAIN_CODE = package_code("lenet.py", "lenet_training.py")
+# CPU threads of a training: its Snakemake threads and a param (the weights depend on it)
+LENET_THREADS = int(config["lenet"]["threads"])
 LENET_ATTACK_CODE = package_code("lenet.py", "attack.py")
 LENET_ADVERSARIAL_CODE = package_code(
     "likeness.py", "plots/__init__.py", "plots/lenet.py"

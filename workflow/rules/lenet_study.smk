@@ -20,7 +20,7 @@ use rule lenet_train as lenet_study_train with:
     params:
         settings=lenet_study_train_settings,
         code=LENET_TRAIN_CODE,
-        checkpoint="logs/lenet_study/{net}/checkpoint.pt",
+        cpu_threads=LENET_THREADS,
 
 
 use rule lenet_calibrate as lenet_study_calibrate with:

@@ -15,12 +15,20 @@ from tilting.lenet_files import save_model, weight_rms, write_history
 from tilting.lenet_training import TrainSettings, train, training_lock
 
 
+def checkpoint_path(smk) -> Path:
+    """The network's checkpoint, beside its log (run state: see the rule)."""
+    return Path(smk.log[0]).with_name("checkpoint.pt")
+
+
 def main(smk, log, waited):
     if waited:
         log.info("waited %.1f s for another process that trained this network", waited)
     settings = TrainSettings.from_dict(dict(smk.params.settings))
-    checkpoint = Path(smk.params.checkpoint)
-    result = train(read_mnist(smk.input.mnist), settings, checkpoint=checkpoint, log=log, threads=smk.threads)
+    checkpoint = checkpoint_path(smk)
+    # the config's count (it shapes the weights on the CPU), whatever CPUs Snakemake gave the job
+    threads = int(smk.params.cpu_threads)
+    log.info("CPU threads: %d (lenet.threads; Snakemake gave this job %d)", threads, smk.threads)
+    result = train(read_mnist(smk.input.mnist), settings, checkpoint=checkpoint, log=log, threads=threads)
     save_model(smk.output.model, result.model, result.mean_image, settings)
     write_history(smk.output.history, result.history)
     final = result.history[-1]
@@ -43,5 +51,5 @@ def notify(message):
     print(f"{snakemake.rule} ({snakemake.wildcards.net}): {message}", file=sys.stderr, flush=True)  # noqa: F821
 
 
-with training_lock(Path(snakemake.params.checkpoint).with_suffix(".lock"), notify) as waited:  # noqa: F821
+with training_lock(checkpoint_path(snakemake).with_suffix(".lock"), notify) as waited:  # noqa: F821
     run_job(snakemake, lambda smk, log: main(smk, log, waited))  # noqa: F821 (injected by Snakemake)
