@@ -1,6 +1,9 @@
 """Temperature calibration and the targeted attack of method §5 (tilting.attack)."""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +133,16 @@ def test_attack_is_flagged_when_capped(net):
     image = np.full((28, 28), 100.0)
     result = attack.targeted_attack(model, mean, image, 3, 1.0, target_probability=0.999, step=1.0, max_iterations=3)
     assert result.capped and result.iterations == 3 and result.p_target < 0.999
+
+
+def test_attack_jobs_compute_with_one_thread_whatever_snakemake_gives_them():
+    """Calibration and attack jobs: the same numbers under --set-threads (parallel sums may round
+    differently with more threads). Checked in a fresh interpreter: the setting is process-wide."""
+    code = (
+        "import torch; from tilting.jobs import one_torch_thread; "
+        "torch.set_num_threads(3); one_torch_thread(); print(torch.get_num_threads())"
+    )
+    scripts = Path(lenet.__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=scripts)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "1"

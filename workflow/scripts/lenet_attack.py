@@ -7,12 +7,12 @@ import torch
 
 from tilting.attack import choose_images, targeted_attack
 from tilting.data import atomic_savez, read_mnist
-from tilting.jobs import run_job
+from tilting.jobs import one_torch_thread, run_job
 from tilting.lenet_files import load_model
 
 
 def main(smk, log):
-    torch.set_num_threads(smk.threads)
+    one_torch_thread()
     params = smk.params.attack
     digit = int(smk.wildcards.digit)
     mnist = read_mnist(smk.input.mnist)

@@ -7,12 +7,12 @@ import torch
 
 from tilting.attack import calibrate_temperature, network_scores
 from tilting.data import atomic_path, read_mnist
-from tilting.jobs import run_job
+from tilting.jobs import one_torch_thread, run_job
 from tilting.lenet_files import load_model
 
 
 def main(smk, log):
-    torch.set_num_threads(smk.threads)
+    one_torch_thread()
     mnist = read_mnist(smk.input.mnist)
     n = len(mnist.test_labels) if smk.params.test_images is None else int(smk.params.test_images)
     images, labels = mnist.test_images[:n], mnist.test_labels[:n]

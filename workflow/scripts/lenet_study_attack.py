@@ -10,7 +10,7 @@ import torch
 
 from tilting.attack import choose_images_per_digit, target_label, targeted_attack
 from tilting.data import atomic_path, read_mnist
-from tilting.jobs import run_job
+from tilting.jobs import one_torch_thread, run_job
 from tilting.lenet import resolve_device
 from tilting.lenet_files import load_model
 from tilting.minimal_attack import minimal_l2
@@ -19,7 +19,7 @@ COLUMNS = ["attack", "digit", "test_index", "target", "l2", "reached", "iteratio
 
 
 def main(smk, log):
-    torch.set_num_threads(smk.threads)
+    one_torch_thread()
     params = smk.params.attack
     mnist = read_mnist(smk.input.mnist)
     count = max(params["article_images_per_digit"], params["minimal_images_per_digit"])

@@ -20,6 +20,16 @@ from .settings import ConfigError
 EXPECTED_ERRORS = (DataError, ConfigError, FileNotFoundError)
 
 
+def one_torch_thread() -> None:
+    """Calibration and attack jobs compute with one CPU thread whatever threads Snakemake gives
+    them (--set-threads): parallel sums may round differently with more, and the same config
+    must give the same numbers. Their jobs run side by side instead. (A training's count is
+    config: lenet.threads.)"""
+    import torch  # here: the SVM jobs import this module and must start without torch
+
+    torch.set_num_threads(1)
+
+
 def open_log(path: str | None, name: str = "job") -> logging.Logger:
     """Log to ``path`` (and to stderr when there is none), one timestamped line per event."""
     logger = logging.getLogger(name)
