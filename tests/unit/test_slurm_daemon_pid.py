@@ -5,6 +5,8 @@ shell running .ci/run, which then ended with status 143)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,19 +73,15 @@ def test_a_missing_pid_file_or_an_ended_process_names_no_daemon(tmp_path):
     assert daemon_pid(pidfile, "python3").returncode != 0
 
 
-def test_a_daemon_that_ended_unreaped_is_not_running(tmp_path):
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    name = Path(f"/proc/{process.pid}/comm").read_text().strip()
-    process.kill()
-    try:
-        for _ in range(200):  # the kernel makes it a zombie at once; we never wait() before the check
-            if proc_stat(process.pid)[0] == "Z":
-                break
-            time.sleep(0.01)
-        pidfile = tmp_path / "slurmctld.pid"
-        pidfile.write_text(f"{process.pid}\n")
-        result = daemon_pid(pidfile, name)
-        assert proc_stat(process.pid)[0] == "Z"  # still unreaped when checked
-        assert result.returncode != 0 and result.stdout == ""
-    finally:
-        process.wait()
+def test_a_daemon_that_ended_unreaped_is_not_running(tmp_path, running):
+    pid, name = running
+    os.kill(pid, signal.SIGKILL)  # the fixture reaps it only at teardown, after the check
+    for _ in range(200):  # the kernel makes it a zombie at once
+        if proc_stat(pid)[0] == "Z":
+            break
+        time.sleep(0.01)
+    pidfile = tmp_path / "slurmctld.pid"
+    pidfile.write_text(f"{pid}\n")
+    result = daemon_pid(pidfile, name)
+    assert proc_stat(pid)[0] == "Z"  # still unreaped when checked
+    assert result.returncode != 0 and result.stdout == ""
